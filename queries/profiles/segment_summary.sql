@@ -1,0 +1,10 @@
+-- segsql: one row per segment: its size, its share of all entities, and its name.
+-- inputs:     segsql_labels; segsql_names_in(segment, name), names chosen by segsql.profiles
+-- parameters: $run_id
+-- output:     rows appended to {{ schema }}.segment_summary
+INSERT INTO {{ schema }}.segment_summary BY NAME
+SELECT $run_id AS run_id, l.segment, count(*) AS size,
+       count(*) / sum(count(*)) OVER () AS share, any_value(n.name) AS name
+FROM segsql_labels AS l LEFT JOIN segsql_names_in AS n USING (segment)
+GROUP BY l.segment
+ORDER BY l.segment

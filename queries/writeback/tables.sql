@@ -1,0 +1,33 @@
+-- segsql: the output tables (see DESIGN.md, "Output tables contract"), created when missing.
+-- inputs:  none; {{ schema }} is [project] schema.
+-- output:  SCHEMA {{ schema }} with tables runs, k_sweep, scaler, centroids, profiles,
+--          segment_summary (segments is created by writeback/segments_table.sql: its
+--          entity column takes the entity's name and type).
+CREATE SCHEMA IF NOT EXISTS {{ schema }};
+CREATE TABLE IF NOT EXISTS {{ schema }}.runs (
+    run_id BIGINT PRIMARY KEY, name VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
+    status VARCHAR, config_hash VARCHAR, config VARCHAR, config_path VARCHAR,
+    entity VARCHAR, features VARCHAR, sources VARCHAR,
+    input_rows BIGINT, dropped_rows BIGINT, sweep_rows BIGINT,
+    k INTEGER, k_choice VARCHAR, algorithm VARCHAR, scaling VARCHAR,
+    inertia DOUBLE, silhouette DOUBLE, n_iter INTEGER,
+    timings VARCHAR, warnings VARCHAR, segsql_version VARCHAR
+);
+CREATE TABLE IF NOT EXISTS {{ schema }}.k_sweep (
+    run_id BIGINT, k INTEGER, inertia DOUBLE, silhouette DOUBLE, calinski_harabasz DOUBLE,
+    davies_bouldin DOUBLE, smallest_share DOUBLE, chosen BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS {{ schema }}.scaler (
+    run_id BIGINT, feature VARCHAR, position INTEGER, transform VARCHAR, impute_value DOUBLE,
+    clip_low DOUBLE, clip_high DOUBLE, center DOUBLE, scale DOUBLE
+);
+CREATE TABLE IF NOT EXISTS {{ schema }}.centroids (
+    run_id BIGINT, segment INTEGER, feature VARCHAR, value_scaled DOUBLE, value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS {{ schema }}.profiles (
+    run_id BIGINT, segment INTEGER, feature VARCHAR, mean DOUBLE, median DOUBLE, std DOUBLE,
+    p25 DOUBLE, p75 DOUBLE, overall_mean DOUBLE, z DOUBLE
+);
+CREATE TABLE IF NOT EXISTS {{ schema }}.segment_summary (
+    run_id BIGINT, segment INTEGER, size BIGINT, share DOUBLE, name VARCHAR
+);

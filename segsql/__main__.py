@@ -1,0 +1,5 @@
+"""`python -m segsql` is the `segsql` command."""
+
+from .cli import main
+
+main()

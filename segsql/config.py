@@ -1,0 +1,301 @@
+"""TOML config → frozen, validated objects.
+
+The contract is in DESIGN.md and the README. Validation is pydantic's (strict
+types, unknown keys rejected); its first complaint is turned into one
+:class:`~segsql.errors.ConfigError` naming the file and the key. Relative paths
+are resolved against the folder of the config file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+__all__ = ["Config", "load_config", "config_from_dict"]
+
+Scaling = Literal["standard", "minmax", "robust", "none"]
+Impute = Literal["error", "mean", "median", "zero", "drop"]
+Transform = Literal["log1p", "sqrt", "none"]
+Select = Literal["silhouette", "elbow", "calinski_harabasz", "davies_bouldin"]
+Algorithm = Literal["kmeans", "minibatch", "bisecting"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ProjectConfig(_Section):
+    name: str = "segsql"
+    database: str | None = None
+    schema_name: str = Field("segsql", alias="schema", min_length=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+
+class SourceConfig(_Section):
+    path: str | None = None
+    table: str | None = None
+    format: Literal["csv", "parquet", "json"] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SourceConfig:
+        if (self.path is None) == (self.table is None):
+            raise ValueError("give exactly one of `path` or `table`")
+        return self
+
+
+class RfmConfig(_Section):
+    source: str
+    timestamp: str
+    amount: str
+    as_of: Annotated[date, Field(strict=False)]
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValueError("must be a date, YYYY-MM-DD") from None
+        return value
+
+
+class FeaturesConfig(_Section):
+    entity: str = Field(min_length=1)
+    sql: str | None = None
+    file: str | None = None
+    recipe: Literal["rfm"] | None = None
+    rfm: RfmConfig | None = None
+    columns: list[str] | None = None
+    transforms: dict[str, Transform] = {}
+    labels: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _one_query(self) -> FeaturesConfig:
+        given = [k for k in ("sql", "file", "recipe") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `sql`, `file` or `recipe`")
+        if self.recipe == "rfm" and self.rfm is None:
+            raise ValueError('recipe = "rfm" needs a [features.rfm] section')
+        if self.columns is not None:
+            if not self.columns:
+                raise ValueError("`columns` is empty")
+            if len(set(self.columns)) != len(self.columns):
+                raise ValueError("`columns` lists a column twice")
+            if self.entity in self.columns:
+                raise ValueError("`columns` must not include the entity column")
+        return self
+
+
+class PreprocessConfig(_Section):
+    scaling: Scaling = "standard"
+    impute: Impute = "error"
+    winsorize: list[float] = Field(default_factory=list)
+
+    @field_validator("winsorize", mode="before")
+    @classmethod
+    def _floats(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [
+                float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value
+            ]
+        return value
+
+    @field_validator("winsorize")
+    @classmethod
+    def _quantiles(cls, value: list[float]) -> list[float]:
+        if value and not (len(value) == 2 and 0.0 <= value[0] < value[1] <= 1.0):
+            raise ValueError("must be [] or two quantiles [low, high] with 0 <= low < high <= 1")
+        return value
+
+
+class ModelConfig(_Section):
+    k: int | Literal["auto"] = "auto"
+    k_range: tuple[int, int] = (2, 10)
+    select: Select = "silhouette"
+    algorithm: Algorithm = "kmeans"
+    n_init: int = Field(10, ge=1)
+    max_iter: int = Field(300, ge=1)
+    random_state: int = 42
+    metric_sample: int = Field(10000, ge=0)
+    sweep_sample: int = Field(100000, ge=0)
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _k(cls, value: Any) -> Any:
+        if value == "auto":
+            return value
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError('must be an integer >= 2 or "auto"')
+        if value < 2:
+            raise ValueError(f"must be >= 2 (got {value})")
+        return value
+
+    @field_validator("k_range", mode="before")
+    @classmethod
+    def _k_range(cls, value: Any) -> Any:
+        if (
+            not isinstance(value, list | tuple)
+            or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        ):
+            raise ValueError("must be two integers [low, high]")
+        low, high = value
+        if low < 2:
+            raise ValueError(f"low end must be >= 2 (got {low})")
+        if low > high:
+            raise ValueError(f"is reversed: {low} > {high}")
+        return tuple(value)
+
+    def ks(self) -> list[int]:
+        """The K values the sweep fits: k_range, plus a fixed k outside it."""
+        low, high = self.k_range
+        ks = set(range(low, high + 1))
+        if isinstance(self.k, int):
+            ks.add(self.k)
+        return sorted(ks)
+
+
+class OutputConfig(_Section):
+    dir: str = "out"
+
+
+class _Root(_Section):
+    project: ProjectConfig = ProjectConfig()
+    sources: dict[str, SourceConfig] = {}
+    features: FeaturesConfig
+    preprocess: PreprocessConfig = PreprocessConfig()
+    model: ModelConfig = ModelConfig()
+    output: OutputConfig = OutputConfig()
+
+
+class Config:
+    """A validated config, with its paths resolved against ``base_dir``.
+
+    Build one with :func:`load_config` (from a TOML file) or
+    :func:`config_from_dict`.
+    """
+
+    def __init__(self, root: _Root, *, base_dir: Path, path: Path | None, text: str):
+        self._root = root
+        self.base_dir = base_dir
+        self.path = path
+        self.text = text
+
+    project = property(lambda self: self._root.project)
+    sources = property(lambda self: self._root.sources)
+    features = property(lambda self: self._root.features)
+    preprocess = property(lambda self: self._root.preprocess)
+    model = property(lambda self: self._root.model)
+    output = property(lambda self: self._root.output)
+
+    @property
+    def name(self) -> str:
+        return self.path.name if self.path else "<config>"
+
+    @property
+    def schema(self) -> str:
+        return self.project.schema_name
+
+    @property
+    def database(self) -> str:
+        """The database path (absolute), or ``":memory:"``."""
+        db = self.project.database
+        if db == ":memory:":
+            return db
+        return str(self.resolve(db or f"{self.project.name}.duckdb"))
+
+    @property
+    def output_dir(self) -> Path:
+        return self.resolve(self.output.dir)
+
+    @property
+    def config_hash(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def error(self, message: str, key: str | None = None) -> ConfigError:
+        """A ConfigError naming this config's file and ``key``."""
+        return ConfigError(message, path=self.path or self.name, key=key)
+
+    def with_model(self, **changes: Any) -> Config:
+        """A copy with ``[model]`` keys changed (validated like the file)."""
+        data = self._root.model_dump(by_alias=True)
+        data["model"].update(changes)
+        return _build(data, base_dir=self.base_dir, path=self.path, text=self.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._root.model_dump(by_alias=True, exclude_none=True)
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    # pydantic adds the tried member of a union or literal to the location; drop those
+    parts = [str(p) for p in loc if not str(p).startswith(("literal[", "function-", "tagged-"))]
+    parts = [p for p in parts if p not in {"int", "str", "float", "list[float]"}]
+    return ".".join(parts)
+
+
+def _build(data: dict[str, Any], *, base_dir: Path, path: Path | None, text: str) -> Config:
+    try:
+        root = _Root.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = _key(first["loc"])
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif first["type"] == "missing":
+            message = "is required"
+        else:
+            message = first["msg"].removeprefix("Value error, ")
+            if "input" in first and first["type"].endswith("_type"):
+                message += f" (got {first['input']!r})"
+        raise ConfigError(message, path=path or "<config>", key=key) from None
+    return Config(root, base_dir=base_dir, path=path, text=text)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML config file.
+
+    >>> load_config("no/such.toml")
+    Traceback (most recent call last):
+    ...
+    segsql.errors.ConfigError: no/such.toml: config file not found
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("config file not found", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file ({exc})", path=path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML ({exc})", path=path) from None
+    return _build(data, base_dir=path.resolve().parent, path=path, text=text)
+
+
+def config_from_dict(data: dict[str, Any], *, base_dir: str | Path = ".") -> Config:
+    """Validate a config given as a dict (the TOML shape), for the Python API.
+
+    >>> cfg = config_from_dict({"features": {"entity": "id", "sql": "SELECT 1 AS id"}})
+    >>> cfg.model.k, cfg.preprocess.scaling, cfg.schema
+    ('auto', 'standard', 'segsql')
+    """
+    import json
+
+    text = json.dumps(data, sort_keys=True, default=str)
+    return _build(data, base_dir=Path(base_dir).resolve(), path=None, text=text)

@@ -1,0 +1,55 @@
+"""One root error class, and a few kinds of it.
+
+Every error a user can cause derives from :class:`SegsqlError`; the CLI prints
+``Error: <message>`` for these and exits non-zero, so messages are written as
+one line that names the file, key or column at fault.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SegsqlError(Exception):
+    """Root of every error segsql raises on purpose."""
+
+
+class ConfigError(SegsqlError):
+    """A config file is missing, malformed, or has a bad key or value.
+
+    >>> str(ConfigError("must be >= 2", path="c.toml", key="model.k"))
+    'c.toml: [model] k: must be >= 2'
+    """
+
+    def __init__(self, message: str, *, path: str | Path | None = None, key: str | None = None):
+        self.path = Path(path) if path is not None else None
+        self.key = key
+        self.reason = message
+        where = []
+        if path is not None:
+            where.append(str(path))
+        if key:
+            section, _, leaf = key.rpartition(".")
+            where.append(f"[{section}] {leaf}" if section else key)
+        super().__init__(": ".join([*where, message]))
+
+
+class SourceError(SegsqlError):
+    """A source cannot be read: missing file, bad format, empty, unknown table."""
+
+
+class QueryError(SegsqlError):
+    """An SQL query failed; names the query (file or config key) and shows DuckDB's message."""
+
+    def __init__(self, message: str, *, query: str, sql: str | None = None):
+        self.query = query
+        self.sql = sql
+        super().__init__(f"{query}: {message}")
+
+
+class DataError(SegsqlError):
+    """The data cannot be segmented as configured (duplicates, NULLs, non-numeric …)."""
+
+
+class DatabaseError(SegsqlError):
+    """The run database cannot be opened or written (locked by another run, not a database …)."""

@@ -1,0 +1,208 @@
+"""Run the feature query and check its result: one row per entity, numeric features."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from . import sql
+from .config import Config
+from .errors import ConfigError, DataError, QueryError
+
+__all__ = ["Features", "build_features", "count_distinct_points", "is_numeric_type"]
+
+_NUMERIC = re.compile(
+    r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT"
+    r"|FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$"
+)
+# Beyond this many rows, fewer distinct points than K is implausible and the
+# DISTINCT over every feature is not worth its cost.
+_DISTINCT_CHECK_MAX_ROWS = 1_000_000
+
+
+def is_numeric_type(type_name: str) -> bool:
+    """Whether a DuckDB column type can be a feature.
+
+    >>> is_numeric_type("DECIMAL(18,3)"), is_numeric_type("VARCHAR")
+    (True, False)
+    """
+    return bool(_NUMERIC.match(type_name))
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the feature stage produced: the temp table ``segsql_features``."""
+
+    entity: str
+    entity_type: str
+    columns: tuple[str, ...]
+    n_rows: int
+    null_counts: tuple[int, ...]
+    origin: str
+
+
+def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
+    """Create ``segsql_features`` from the configured query and check it.
+
+    Raises a :class:`DataError` naming the offending ids or columns when the
+    result is not one row per entity with numeric, finite features.
+    """
+    f = config.features
+    entity = f.entity
+    if f.recipe == "rfm":
+        assert f.rfm is not None
+        origin = "queries/features/rfm.sql"
+        if f.rfm.source not in config.sources:
+            raise config.error(f"no source named {f.rfm.source!r}", "features.rfm.source")
+        try:
+            sql.execute(
+                con, "features/transactions",
+                source=f.rfm.source, entity=entity, timestamp=f.rfm.timestamp, amount=f.rfm.amount,
+            )  # fmt: skip
+            _check_columns(con, "segsql_transactions", config)
+        except QueryError as exc:
+            raise QueryError(
+                _reason(exc), query=f"[features.rfm] over source {f.rfm.source!r}"
+            ) from None
+        params = {"as_of": f.rfm.as_of.isoformat()}
+        sql.create_user_features(con, sql.load("features/rfm"), origin=origin, params=params)
+        query_entity = "segsql_entity"
+    else:
+        if f.file is not None:
+            path = config.resolve(f.file)
+            origin = str(path)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise config.error(
+                    f"cannot read feature query {path} ({exc.strerror})", "features.file"
+                ) from None
+        else:
+            origin, text = f"{config.name}: [features] sql", f.sql or ""
+        sql.create_user_features(con, text, origin=origin)
+        query_entity = entity
+
+    described = _describe(con, origin)
+    types = dict(described)
+    if query_entity not in types:
+        raise DataError(
+            f"{origin}: the entity column {entity!r} is not in the feature query's result "
+            f"(columns: {', '.join(types)})"
+        )
+    columns = _feature_columns(config, described, query_entity)
+    _create_features(con, origin, query_entity, columns)
+    n_rows, nulls = _check(con, config, columns, origin)
+    return Features(
+        entity=entity,
+        entity_type=types[query_entity],
+        columns=tuple(columns),
+        n_rows=n_rows,
+        null_counts=tuple(nulls),
+        origin=origin,
+    )
+
+
+def _reason(exc: QueryError) -> str:
+    return str(exc).split(": ", 1)[-1]
+
+
+def _check_columns(con: duckdb.DuckDBPyConnection, view: str, config: Config) -> None:  # noqa: ARG001
+    # binding the mapped view reports a missing column with DuckDB's own message
+    sql.execute(con, "features/probe", view=view)
+
+
+def _describe(con: duckdb.DuckDBPyConnection, origin: str) -> list[tuple[str, str]]:
+    try:
+        rows = sql.execute(con, "features/describe").fetchall()
+    except QueryError as exc:
+        raise QueryError(_reason(exc), query=origin) from None
+    return [(name, type_) for name, type_ in rows]
+
+
+def _feature_columns(config: Config, described: list[tuple[str, str]], entity: str) -> list[str]:
+    f = config.features
+    types = dict(described)
+    if f.columns is not None:
+        missing = [c for c in f.columns if c not in types]
+        if missing:
+            raise DataError(
+                f"{config.name}: [features] columns: not in the feature query's result: "
+                f"{', '.join(map(repr, missing))} (columns: {', '.join(types)})"
+            )
+        bad = [f"{c!r} ({types[c]})" for c in f.columns if not is_numeric_type(types[c])]
+        if bad:
+            raise DataError(
+                f"{config.name}: [features] columns: non-numeric feature columns: {', '.join(bad)}"
+            )
+        columns = list(f.columns)
+    else:
+        columns = [c for c, t in described if c != entity and is_numeric_type(t)]
+        if not columns:
+            raise DataError(
+                f"{config.name}: the feature query has no numeric column besides {entity!r}"
+            )
+    for section, mapping in (("transforms", f.transforms), ("labels", f.labels)):
+        for column in mapping:
+            if column not in columns:
+                raise ConfigError(
+                    f"not a feature column (features: {', '.join(columns)})",
+                    path=config.path or config.name,
+                    key=f"features.{section}.{column}",
+                )
+    return columns
+
+
+def _create_features(
+    con: duckdb.DuckDBPyConnection, origin: str, entity: str, columns: list[str]
+) -> None:
+    try:
+        sql.execute(con, "features/features", columns=columns, entity=entity)
+    except QueryError as exc:
+        raise QueryError(_reason(exc), query=origin) from None
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection, config: Config, columns: list[str], origin: str
+) -> tuple[int, list[int]]:
+    row = sql.execute(con, "features/checks", columns=columns).fetchall()[0]
+    n_rows, null_entities = row[0], row[1]
+    per_column = [row[2 + 3 * i : 5 + 3 * i] for i in range(len(columns))]
+    if n_rows == 0:
+        raise DataError(f"{origin}: the feature query returned no rows")
+    if null_entities:
+        raise DataError(
+            f"{origin}: {null_entities} rows have a NULL entity ({config.features.entity!r})"
+        )
+    dups = sql.execute(con, "features/duplicates").fetchall()
+    if dups:
+        shown = ", ".join(f"{entity!r} ×{n}" for entity, n, _ in dups)
+        raise DataError(
+            f"{origin}: {dups[0][2]} entities appear more than once "
+            f"({config.features.entity!r} must be unique after the feature query), e.g. {shown}"
+        )
+    nulls: list[int] = []
+    for column, (n_null, n_nonfinite, _distinct) in zip(columns, per_column, strict=True):
+        if n_null == n_rows:
+            raise DataError(f"{origin}: feature column {column!r} is all NULL")
+        if n_nonfinite:
+            raise DataError(
+                f"{origin}: feature column {column!r} has {n_nonfinite} NaN or infinite values"
+            )
+        if n_null and config.preprocess.impute == "error":
+            raise DataError(
+                f"{origin}: feature column {column!r} has {n_null} NULLs and [preprocess] impute = "
+                '"error" (choose mean, median, zero or drop)'
+            )
+        nulls.append(n_null)
+    return n_rows, nulls
+
+
+def count_distinct_points(
+    con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], n_rows: int
+) -> int | None:
+    """How many distinct feature vectors there are, or None when not worth counting."""
+    if n_rows > _DISTINCT_CHECK_MAX_ROWS:
+        return None
+    return sql.execute(con, "features/distinct_points", columns=columns).fetchall()[0][0]

@@ -1,0 +1,209 @@
+"""K sweep, choice of K, final fit and metrics: scikit-learn on the NumPy matrix."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+from .config import ModelConfig
+from .errors import DataError
+
+__all__ = ["SweepPoint", "ModelResult", "fit_model", "make_estimator"]
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One K of the sweep: a row of the ``k_sweep`` table."""
+
+    k: int
+    inertia: float
+    silhouette: float
+    calinski_harabasz: float
+    davies_bouldin: float
+    smallest_share: float
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """The final model. Labels are 1..K, numbered largest segment first."""
+
+    k: int
+    k_choice: str
+    sweep: tuple[SweepPoint, ...]
+    sweep_rows: int
+    labels: np.ndarray
+    centers: np.ndarray
+    distances: np.ndarray
+    inertia: float
+    silhouette: float
+    n_iter: int
+
+
+def make_estimator(model: ModelConfig, k: int) -> KMeans | MiniBatchKMeans | BisectingKMeans:
+    """The scikit-learn estimator for ``[model] algorithm`` at ``k`` clusters."""
+    common = dict(
+        n_clusters=k, n_init=model.n_init, max_iter=model.max_iter, random_state=model.random_state
+    )
+    if model.algorithm == "minibatch":
+        return MiniBatchKMeans(**common)
+    if model.algorithm == "bisecting":
+        return BisectingKMeans(**common)
+    return KMeans(**common)
+
+
+def fit_model(X: np.ndarray, model: ModelConfig, *, n_distinct: int | None = None) -> ModelResult:
+    """Sweep K over ``model.ks()``, choose K, fit it on every row, renumber the segments.
+
+    ``n_distinct`` (distinct rows of ``X``, when known) turns "fewer distinct
+    points than K" into a clear error instead of scikit-learn's warning.
+    """
+    n = X.shape[0]
+    if isinstance(model.k, int) and model.k > n:
+        raise DataError(f"[model] k = {model.k} but there are only {n} rows to segment")
+    if isinstance(model.k, int) and n_distinct is not None and model.k > n_distinct:
+        raise DataError(
+            f"[model] k = {model.k} but there are only {n_distinct} distinct points to segment"
+        )
+    limit = min(n - 1, n_distinct if n_distinct is not None else n)
+    ks = [k for k in model.ks() if k <= limit]
+    if model.k == "auto" and not ks:
+        raise DataError(
+            f"[model] k_range = {list(model.k_range)} but there are only {n} rows "
+            f"({limit} usable clusters at most)"
+        )
+
+    rng = np.random.RandomState(model.random_state)
+    if model.sweep_sample and n > model.sweep_sample:
+        # a seeded sample, kept in entity order so results do not depend on the draw order
+        sample = np.sort(rng.choice(n, model.sweep_sample, replace=False))
+        Xs = X[sample]
+    else:
+        sample, Xs = None, X
+
+    fitted = {k: _fit(Xs, model, k) for k in ks}
+    points = {k: _metrics(Xs, est.labels_, est.inertia_, model) for k, est in fitted.items()}
+    k, k_choice = _choose(model, points)
+
+    reused = sample is None and k in fitted  # the sweep already fitted K on every row
+    final = fitted[k] if reused else _fit(X, model, k)
+    if len(np.unique(final.labels_)) < k:
+        raise DataError(
+            f"k-means found fewer than K = {k} non-empty segments: too few distinct points"
+        )
+    labels, centers = _renumber(final.labels_, final.cluster_centers_)
+    distances = np.sqrt(((X - centers[labels - 1]) ** 2).sum(axis=1))
+    # KMeans reports the inertia of its final centres; the others are recomputed to match
+    inertia = float(final.inertia_) if model.algorithm == "kmeans" else float((distances**2).sum())
+    silhouette = points[k][0] if reused else _silhouette(X, labels, model)
+
+    sweep = tuple(
+        SweepPoint(
+            k=kk,
+            inertia=p[1],
+            silhouette=p[0],
+            calinski_harabasz=p[2],
+            davies_bouldin=p[3],
+            smallest_share=p[4],
+            chosen=kk == k,
+        )  # fmt: skip
+        for kk, p in sorted(points.items())
+    )
+    return ModelResult(
+        k=k,
+        k_choice=k_choice,
+        sweep=sweep,
+        sweep_rows=Xs.shape[0],
+        labels=labels,
+        centers=centers,
+        distances=distances,
+        inertia=inertia,
+        silhouette=silhouette,
+        n_iter=int(getattr(final, "n_iter_", 0)),
+    )
+
+
+def _fit(X: np.ndarray, model: ModelConfig, k: int):
+    est = make_estimator(model, k)
+    with warnings.catch_warnings():
+        # a sweep K above the number of distinct points warns; the check above reports it
+        warnings.simplefilter("ignore", category=UserWarning)
+        est.fit(X)
+    return est
+
+
+def _silhouette(X: np.ndarray, labels: np.ndarray, model: ModelConfig) -> float:
+    if len(np.unique(labels)) < 2:
+        return float("nan")
+    if model.metric_sample and X.shape[0] > model.metric_sample:
+        return float(
+            silhouette_score(
+                X, labels, sample_size=model.metric_sample, random_state=model.random_state
+            )
+        )
+    return float(silhouette_score(X, labels))
+
+
+def _metrics(
+    X: np.ndarray, labels: np.ndarray, inertia: float, model: ModelConfig
+) -> tuple[float, ...]:
+    sizes = np.bincount(labels)
+    return (
+        _silhouette(X, labels, model),
+        float(inertia),
+        float(calinski_harabasz_score(X, labels)),
+        float(davies_bouldin_score(X, labels)),
+        float(sizes[sizes > 0].min() / X.shape[0]),
+    )
+
+
+def _choose(model: ModelConfig, points: dict[int, tuple[float, ...]]) -> tuple[int, str]:
+    if isinstance(model.k, int):
+        return model.k, f"fixed by the config: k = {model.k}"
+    ks = sorted(points)
+    span = f"K = {ks[0]}..{ks[-1]}"
+    if model.select == "elbow":
+        knee = _knee(ks, [points[k][1] for k in ks])
+        if knee is not None:
+            return (
+                knee,
+                f"auto by elbow: the knee of the inertia curve over {span} is at K = {knee}",
+            )
+        best = max(ks, key=lambda k: (points[k][0], -k))
+        return (
+            best,
+            f"auto by elbow: no knee over {span}, so the highest silhouette ({points[best][0]:.4f})",
+        )
+    index, better, label = {
+        "silhouette": (0, max, "highest silhouette"),
+        "calinski_harabasz": (2, max, "highest Calinski-Harabasz"),
+        "davies_bouldin": (3, min, "lowest Davies-Bouldin"),
+    }[model.select]
+    # ties go to the smaller K
+    best = better(ks, key=lambda k: (points[k][index], -k if better is max else k))
+    return (
+        best,
+        f"auto by {model.select}: K = {best} has the {label} ({points[best][index]:.4f}) of {span}",
+    )
+
+
+def _knee(ks: list[int], inertias: list[float]) -> int | None:
+    if len(ks) < 3:
+        return None
+    from kneed import KneeLocator  # the well-kept knee finder; imported where used
+
+    knee = KneeLocator(ks, inertias, curve="convex", direction="decreasing").knee
+    return int(knee) if knee is not None else None
+
+
+def _renumber(labels: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments 1..K by size, largest first; equal sizes ordered by centroid."""
+    sizes = np.bincount(labels, minlength=centers.shape[0])
+    order = sorted(range(centers.shape[0]), key=lambda c: (-sizes[c], tuple(centers[c])))
+    new_number = np.empty(centers.shape[0], dtype=np.int64)
+    new_number[order] = np.arange(1, centers.shape[0] + 1)
+    return new_number[labels], centers[order]

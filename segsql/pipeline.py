@@ -1,0 +1,167 @@
+"""run(config) → RunResult: the ordered list of stages, nothing else."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from . import sql
+from .config import Config, load_config
+from .connection import connect, scratch
+from .features import Features, build_features, count_distinct_points
+from .matrix import load_matrix
+from .model import fit_model
+from .preprocess import preprocess
+from .sources import register_sources
+from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, write_run
+
+__all__ = ["RunResult", "ValidationResult", "run", "validate"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced. ``tables`` holds this run's rows of every output table."""
+
+    run_id: int
+    k: int
+    k_choice: str
+    metrics: dict[str, float]
+    tables: dict[str, pl.DataFrame]
+    timings: dict[str, float]
+    warnings: tuple[str, ...]
+    database: str
+    schema: str
+
+    @property
+    def segments(self) -> pl.DataFrame:
+        return self.tables["segments"]
+
+    @property
+    def k_sweep(self) -> pl.DataFrame:
+        return self.tables["k_sweep"]
+
+    @property
+    def profiles(self) -> pl.DataFrame:
+        return self.tables["profiles"]
+
+    @property
+    def segment_summary(self) -> pl.DataFrame:
+        return self.tables["segment_summary"]
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What ``validate`` checked: the sources and the feature table, no model."""
+
+    sources: dict[str, str]
+    entity: str
+    entity_type: str
+    columns: tuple[str, ...]
+    n_rows: int
+    null_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _as_config(config: Config | str | Path) -> Config:
+    return config if isinstance(config, Config) else load_config(config)
+
+
+class _Stages:
+    """Times each stage, and tells a progress callback when one starts."""
+
+    def __init__(self, progress: Progress | None):
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = time.perf_counter() - start
+
+
+def run(
+    config: Config | str | Path,
+    con: duckdb.DuckDBPyConnection | None = None,
+    *,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Segment the configured data and write every output table; see the README.
+
+    With a caller's DuckDB connection ``con`` the tables are written there and
+    the connection is left open.
+    """
+    config = _as_config(config)
+    started_at = datetime.now()
+    stage = _Stages(progress)
+    with connect(config, con) as db:
+        with stage("sources"):
+            sources = register_sources(db, config)
+        with stage("features"):
+            features = build_features(db, config)
+            n_distinct = count_distinct_points(db, features.columns, features.n_rows)
+        with stage("preprocess"):
+            pre = preprocess(db, config, features)
+        with stage("matrix"):
+            X = load_matrix(db, pre.columns)
+        with stage("model"):
+            model = fit_model(X, config.model, n_distinct=n_distinct)
+            del X
+        with stage("writeback"):
+            attach_labels(db, model)
+            facts = RunFacts(
+                started_at=started_at, timings=stage.timings, warnings=pre.warnings, sources=sources
+            )
+            run_id = write_run(db, config, features=features, pre=pre, model=model, facts=facts)
+        tables = {
+            table: sql.relation(
+                db, "writeback/run_rows", {"run_id": run_id}, table=(config.schema, table)
+            ).pl()
+            for table in OUTPUT_TABLES
+        }
+    return RunResult(
+        run_id=run_id,
+        k=model.k,
+        k_choice=model.k_choice,
+        metrics={"inertia": model.inertia, "silhouette": model.silhouette},
+        tables=tables,
+        timings=dict(stage.timings),
+        warnings=pre.warnings,
+        database=config.database,
+        schema=config.schema,
+    )
+
+
+def validate(
+    config: Config | str | Path, con: duckdb.DuckDBPyConnection | None = None
+) -> ValidationResult:
+    """Check the config, its sources and the feature query, without fitting or writing.
+
+    The run database is opened read-only when it exists (a source may be a
+    table in it); otherwise the checks run in memory.
+    """
+    config = _as_config(config)
+    with scratch(config, con) as db:
+        sources = register_sources(db, config)
+        features: Features = build_features(db, config)
+        pre = preprocess(db, config, features)
+    return ValidationResult(
+        sources=sources,
+        entity=features.entity,
+        entity_type=features.entity_type,
+        columns=features.columns,
+        n_rows=pre.n_rows,
+        null_counts=dict(zip(features.columns, features.null_counts, strict=True)),
+    )

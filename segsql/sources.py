@@ -1,0 +1,83 @@
+"""Register every configured source as a temporary view named after its key."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import duckdb
+
+from . import sql
+from .config import Config
+from .errors import QueryError, SourceError
+
+__all__ = ["register_sources", "reader_for"]
+
+_READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json"}
+_SUFFIXES = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".json": "json", ".jsonl": "json", ".ndjson": "json",
+}  # fmt: skip
+
+
+def reader_for(path: str, format: str | None = None) -> str:
+    """The DuckDB table function that reads ``path``: by ``format``, else by suffix.
+
+    >>> reader_for("sales/*.parquet"), reader_for("a.csv.gz"), reader_for("x", "json")
+    ('read_parquet', 'read_csv', 'read_json')
+    """
+    if format:
+        return _READERS[format]
+    for suffix in reversed(
+        [s.lower() for s in Path(path).suffixes if s.lower() not in {".gz", ".zst"}]
+    ):
+        if suffix in _SUFFIXES:
+            return _READERS[_SUFFIXES[suffix]]
+    return "read_csv"
+
+
+def register_sources(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, str]:
+    """Create ``TEMP VIEW <key>`` for each source; return key → what it reads.
+
+    Files are checked to exist and to have at least one row, so that a
+    missing, malformed or empty input is reported here, naming the file.
+    """
+    described: dict[str, str] = {}
+    for key, source in config.sources.items():
+        where = f"[sources.{key}]"
+        if source.table is not None:
+            target = source.table
+            try:
+                sql.execute(con, "sources/table", name=key, table=_parts(source.table, key))
+            except QueryError as exc:
+                raise SourceError(f"{where} table {source.table}: {_reason(exc)}") from None
+        else:
+            path = str(config.resolve(source.path or ""))
+            target = path
+            if not glob.glob(path) and not Path(path).exists():
+                raise SourceError(f"{path}: file not found ({where} path = {source.path!r})")
+            reader = reader_for(path, source.format)
+            try:
+                sql.execute(con, "sources/file", name=key, reader=reader, path=path)
+            except QueryError as exc:
+                raise SourceError(f"{path}: cannot read as {reader[5:]} ({_reason(exc)})") from None
+        try:
+            empty = sql.execute(con, "sources/is_empty", name=key).fetchall()[0][0]
+        except QueryError as exc:
+            raise SourceError(f"{target}: cannot read {where} ({_reason(exc)})") from None
+        if empty:
+            raise SourceError(f"{target}: the source {where} has no rows")
+        described[key] = target
+    return described
+
+
+def _parts(name: str, key: str) -> tuple[str, ...]:
+    try:
+        return sql.split_name(name)
+    except ValueError:
+        raise SourceError(f"[sources.{key}] table: not a table name: {name!r}") from None
+
+
+def _reason(exc: QueryError) -> str:
+    return str(exc).split(": ", 1)[-1]

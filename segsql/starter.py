@@ -1,0 +1,107 @@
+"""Write a starter config for a data file: `segsql init DATAFILE`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+
+from . import sql
+from .errors import SegsqlError, SourceError
+from .features import is_numeric_type
+from .sources import reader_for
+
+__all__ = ["init_config"]
+
+_ID_NAME = re.compile(r"(^id$|_id$|^id_|id$|^key$|_key$|number$|_no$|^code$)", re.IGNORECASE)
+
+
+def init_config(
+    datafile: str | Path, *, output: str | Path | None = None, force: bool = False
+) -> Path:
+    """Inspect ``datafile`` and write ``<stem>.toml`` beside it (or at ``output``).
+
+    The entity is the first column whose name looks like an id and whose
+    values are unique (else the first unique column); the features are the
+    other numeric columns. Returns the path written.
+    """
+    datafile = Path(datafile)
+    if not datafile.exists():
+        raise SourceError(f"{datafile}: file not found")
+    target = Path(output) if output else datafile.with_suffix(".toml")
+    if target.exists() and not force:
+        raise SegsqlError(f"{target}: already exists (use --force to overwrite)")
+    con = duckdb.connect()
+    try:
+        sql.execute(
+            con,
+            "sources/file",
+            name="data",
+            reader=reader_for(str(datafile)),
+            path=str(datafile.resolve()),
+        )
+        columns = sql.execute(con, "starter/profile_columns").fetchall()
+        n_rows = sql.execute(con, "starter/row_count").fetchall()[0][0]
+        distinct = {
+            name: sql.execute(con, "starter/distinct_count", column=name).fetchall()[0][0]
+            for name, _ in columns
+        }
+    except SegsqlError as exc:
+        raise SourceError(f"{datafile}: cannot read ({str(exc).split(': ', 1)[-1]})") from None
+    finally:
+        con.close()
+    if n_rows == 0:
+        raise SourceError(f"{datafile}: the file has no rows")
+    unique = [name for name, _ in columns if distinct[name] == n_rows]
+    entity = next((c for c in unique if _ID_NAME.search(c)), unique[0] if unique else None)
+    if entity is None:
+        raise SourceError(f"{datafile}: no column has a unique value per row to use as the entity")
+    features = [name for name, type_ in columns if name != entity and is_numeric_type(type_)]
+    if not features:
+        raise SourceError(f"{datafile}: no numeric column to segment on besides {entity!r}")
+    target.write_text(_render(datafile, target, entity, features), encoding="utf-8")
+    return target
+
+
+def _toml_string(value: str) -> str:
+    # a JSON string is a valid TOML basic string
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _render(datafile: Path, target: Path, entity: str, features: list[str]) -> str:
+    name = re.sub(r"\W+", "_", datafile.stem).strip("_").lower() or "segments"
+    try:
+        relative = datafile.resolve().relative_to(target.resolve().parent)
+    except ValueError:
+        relative = datafile.resolve()
+    columns = ", ".join(_toml_string(f) for f in features)
+    return f"""# segsql config written by `segsql init {datafile.name}`: edit, then `segsql run {target.name}`.
+# Every key is described in the segsql README.
+
+[project]
+name = {_toml_string(name)}
+database = {_toml_string(name + ".duckdb")}
+
+[sources.data]
+path = {_toml_string(relative.as_posix())}
+
+[features]
+entity = {_toml_string(entity)}
+sql = "SELECT * FROM data"
+columns = [{columns}]
+
+[preprocess]
+scaling = "standard"
+impute = "median"
+
+[model]
+k = "auto"
+k_range = [2, 10]
+select = "silhouette"
+random_state = 42
+
+[output]
+dir = "out"
+"""
