@@ -18,9 +18,7 @@ __all__ = ["init_config"]
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|id$|^key$|_key$|number$|_no$|^code$)", re.IGNORECASE)
 
 
-def init_config(
-    datafile: str | Path, *, output: str | Path | None = None, force: bool = False
-) -> Path:
+def init_config(datafile: str | Path, *, output: str | Path | None = None, force: bool = False) -> Path:
     """Inspect ``datafile`` and write ``<stem>.toml`` beside it (or at ``output``).
 
     The entity is the first column whose name looks like an id and whose
@@ -77,7 +75,8 @@ def _render(datafile: Path, target: Path, entity: str, features: list[str]) -> s
     except ValueError:
         relative = datafile.resolve()
     columns = ", ".join(_toml_string(f) for f in features)
-    return f"""# segsql config written by `segsql init {datafile.name}`: edit, then `segsql run {target.name}`.
+    return f"""# segsql config written by `segsql init {datafile.name}`.
+# Edit it, then: segsql run {target.name}
 # Every key is described in the segsql README.
 
 [project]

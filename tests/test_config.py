@@ -80,7 +80,9 @@ def test_a_feature_query_is_required_exactly_once(write_config):
 
 
 def test_the_rfm_recipe_needs_its_section(write_config):
-    assert "needs a [features.rfm] section" in error_for(write_config, '[features]\nentity = "id"\nrecipe = "rfm"\n')
+    assert "needs a [features.rfm] section" in error_for(
+        write_config, '[features]\nentity = "id"\nrecipe = "rfm"\n'
+    )
 
 
 def test_a_source_needs_exactly_one_of_path_or_table(write_config):
@@ -103,5 +105,7 @@ def test_a_config_can_be_given_as_a_dict():
 
 
 def test_a_fixed_k_outside_the_range_is_added_to_the_sweep():
-    config = config_from_dict({"features": {"entity": "id", "sql": "x"}, "model": {"k": 12, "k_range": [2, 4]}})
+    config = config_from_dict(
+        {"features": {"entity": "id", "sql": "x"}, "model": {"k": 12, "k_range": [2, 4]}}
+    )
     assert config.model.ks() == [2, 3, 4, 12]

@@ -32,7 +32,11 @@ def seed_run(tmp_path_factory):
     from .conftest import DATA
 
     tmp = tmp_path_factory.mktemp("seed")
-    text = (DATA / "customers.toml").read_text().replace('path = "customers.csv"', f'path = "{DATA / "customers.csv"}"')
+    text = (
+        (DATA / "customers.toml")
+        .read_text()
+        .replace('path = "customers.csv"', f'path = "{DATA / "customers.csv"}"')
+    )
     path = tmp / "customers.toml"
     path.write_text(text)
     return segsql.run(path)
@@ -161,7 +165,9 @@ def test_mall_customers_with_spaces_dollars_and_parentheses_in_names(shared_data
 
 
 def test_a_column_name_with_quotes_works_end_to_end(write_config):
-    csv = 'id,"say ""hi""",it\'s;x,plain\n' + "".join(f"{i},{i % 7},{(i * 3) % 11},{i % 5}\n" for i in range(1, 60))
+    csv = 'id,"say ""hi""",it\'s;x,plain\n' + "".join(
+        f"{i},{i % 7},{(i * 3) % 11},{i % 5}\n" for i in range(1, 60)
+    )
     config = write_config(
         """
         [project]
@@ -249,3 +255,34 @@ def test_run_result_frames_are_polars(seed_run):
     assert isinstance(seed_run.segments, pl.DataFrame)
     assert seed_run.segments.columns == ["run_id", "CustomerID", "segment", "distance"]
     assert seed_run.segments["CustomerID"].dtype == pl.Int64
+
+
+def test_zero_padded_text_ids_stay_text_in_the_segments_table(shared_data, write_config):
+    config = write_config(
+        f"""
+        [project]
+        database = ":memory:"
+        [sources.purchases]
+        path = "{shared_data / "CDNOW_master.csv"}"
+        [features]
+        entity = "customer_id"
+        recipe = "rfm"
+        [features.rfm]
+        source = "purchases"
+        timestamp = "date"
+        amount = "dollar_value"
+        as_of = 1998-07-01
+        [features.transforms]
+        monetary = "log1p"
+        frequency = "log1p"
+        [model]
+        k = 3
+        k_range = [2, 3]
+        n_init = 2
+        """
+    )
+    result = segsql.run(config)
+    segments = result.segments.sort("customer_id")
+    assert segments["customer_id"].dtype == pl.String
+    assert segments["customer_id"][0] == "00001"
+    assert segments.height == 23570
