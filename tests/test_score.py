@@ -213,7 +213,8 @@ def test_the_assign_macro_works_from_a_plain_duckdb_process(customers, tmp_path)
     program = (
         "import sys, duckdb\n"
         f"con = duckdb.connect({str(db)!r}, read_only=True)\n"
-        "rows = con.execute(\"SELECT segment, count(*) FROM segsql.assign('new_customers') GROUP BY ALL ORDER BY 1\").fetchall()\n"
+        "query = \"SELECT segment, count(*) FROM segsql.assign('new_customers') GROUP BY ALL ORDER BY 1\"\n"
+        "rows = con.execute(query).fetchall()\n"
         "assert not any(m.startswith('segsql') for m in sys.modules), 'segsql was imported'\n"
         "print(rows)\n"
     )
@@ -227,7 +228,8 @@ def test_the_assign_macro_works_from_a_plain_duckdb_process(customers, tmp_path)
 def test_the_assign_macro_names_a_null_feature_when_the_rule_is_error(customers, tmp_path):
     with duckdb.connect(str(tmp_path / "run.duckdb")) as con:
         con.execute(
-            "CREATE TABLE holes AS SELECT 1 AS CustomerID, 50.0 AS Annual_Income_K, NULL::DOUBLE AS Spending_Score, 3.0 AS Purchase_Frequency"
+            "CREATE TABLE holes AS SELECT 1 AS CustomerID, 50.0 AS Annual_Income_K, "
+            "NULL::DOUBLE AS Spending_Score, 3.0 AS Purchase_Frequency"
         )
         with pytest.raises(duckdb.Error, match="feature column Spending_Score is NULL"):
             con.sql("SELECT * FROM segsql.assign('holes')").fetchall()
