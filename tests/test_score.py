@@ -189,6 +189,23 @@ def test_a_row_far_from_every_segment_is_an_outlier(tmp_path):
     assert scored["distance"][1] > 10 * scored["distance"][0]
 
 
+def test_an_earlier_run_with_other_features_scores_with_its_own_features(customers, tmp_path):
+    before = segsql.score(customers, input=DATA / "customers.csv")
+    text = (
+        customers.read_text()
+        .replace(', "Purchase_Frequency"]', "]")
+        .replace('"Purchase_Frequency" = "sqrt"', "")
+    )
+    customers.write_text(text)
+    segsql.run(customers)  # run 2: two features
+    assert segsql.score(customers, input=DATA / "customers.csv", run_id=1).equals(before)
+    with duckdb.connect(str(tmp_path / "run.duckdb")) as con:
+        con.execute("CREATE TABLE new_rows AS SELECT * FROM read_csv($p)", {"p": str(DATA / "customers.csv")})
+        assert con.sql("SELECT count(*) FROM segsql.assign('new_rows')").fetchall() == [(200,)]
+        with pytest.raises(duckdb.Error, match="run 1 has another entity or other features"):
+            con.sql("SELECT * FROM segsql.assign('new_rows', run := 1)").fetchall()
+
+
 def test_an_unknown_run_is_an_error(customers):
     with pytest.raises(DatabaseError, match="no run 99 in segsql.runs"):
         segsql.score(customers, input=DATA / "customers.csv", run_id=99)

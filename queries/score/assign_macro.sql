@@ -10,13 +10,14 @@
 --          {{ entity }}, segment, segment_name, distance, second_distance, is_outlier
 CREATE OR REPLACE MACRO {{ assign }}(tbl, run := NULL) AS TABLE
 WITH segsql_score_latest AS (
-    SELECT run_id, features FROM {{ schema }}.runs
+    SELECT run_id, entity, features FROM {{ schema }}.runs
     WHERE run_id = (SELECT max(run_id) FROM {{ schema }}.runs WHERE status = 'success')
 ), segsql_score_run AS (
     SELECT CASE
                WHEN r.run_id IS NULL THEN error('segsql.assign: no successful run ' || coalesce(run, 0))
-               WHEN r.features IS DISTINCT FROM l.features
-                   THEN error('segsql.assign: run ' || run || ' has other features than the latest run')
+               WHEN r.features IS DISTINCT FROM l.features OR r.entity IS DISTINCT FROM l.entity
+                   THEN error('segsql.assign: run ' || run || ' has another entity or other features '
+                              || 'than the latest run, which this macro was made for')
                ELSE r.run_id
            END AS run_id
     FROM segsql_score_latest AS l
