@@ -158,6 +158,18 @@ def test_scoring_into_a_table_writes_it_in_the_run_database_and_replaces_it(cust
     assert table.equals(rows)
 
 
+def test_json_and_parquet_inputs_score_like_csv(customers, tmp_path):
+    rows = segsql.score(customers, input=DATA / "customers.csv")
+    with duckdb.connect() as con:
+        for fmt in ("json", "parquet"):
+            con.execute(
+                f"COPY (SELECT * FROM read_csv($p)) TO '{tmp_path / ('in.' + fmt)}' (FORMAT {fmt})",
+                {"p": str(DATA / "customers.csv")},
+            )
+    for fmt in ("json", "parquet"):
+        assert segsql.score(customers, input=tmp_path / f"in.{fmt}").equals(rows), fmt
+
+
 def test_a_table_in_the_run_database_can_be_scored(customers, tmp_path):
     with duckdb.connect(str(tmp_path / "run.duckdb")) as con:
         con.execute("CREATE TABLE every AS SELECT * FROM read_csv($p)", {"p": str(DATA / "customers.csv")})
