@@ -203,8 +203,9 @@ def export_sql(
         str, typer.Option("--dialect", "-d", help="duckdb, postgres, spark, bigquery, snowflake or trino.")
     ] = "duckdb",
     table: Annotated[
-        str, typer.Option("--table", "-t", help="The table the query reads the rows to score from.")
-    ] = "segsql_input",
+        str | None,
+        typer.Option("--table", "-t", help="The table the query reads the rows from (default segsql_input)."),
+    ] = None,
     run: Annotated[
         int | None, typer.Option("--run", help="The run whose model to export (default: the latest).")
     ] = None,

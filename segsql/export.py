@@ -31,11 +31,13 @@ def export_sql(
     config: Config | str | Path,
     *,
     dialect: str = "duckdb",
-    table: str = DEFAULT_TABLE,
+    table: str | None = None,
     run_id: int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> str:
     """The scoring query of run ``run_id`` (default: the latest) over ``table``, in ``dialect``.
+
+    ``table`` (default ``segsql_input``) may be qualified: ``catalog.schema.table``.
 
     It returns the same columns as ``segsql score``: the entity, segment,
     segment_name, distance, second_distance, is_outlier. A row with a NULL
@@ -45,6 +47,7 @@ def export_sql(
     config = config if isinstance(config, Config) else load_config(config)
     if dialect not in DIALECTS:
         raise SegsqlError(f"--dialect: must be one of {', '.join(DIALECTS)} (got {dialect!r})")
+    table = DEFAULT_TABLE if table is None else table
     try:
         parts = sql.split_name(table)
     except ValueError:
