@@ -207,6 +207,19 @@ def _synthetic() -> Dataset:
     )
 
 
+def mall_customers(shared_data: Path) -> Dataset:
+    """../shared/data/Mall_Customers.csv: names with spaces, `$` and parentheses."""
+    frame = pd.read_csv(shared_data / "Mall_Customers.csv").sort_values("CustomerID").reset_index(drop=True)
+    return Dataset(
+        name="mall",
+        entity="CustomerID",
+        features=("Age", "Annual Income (k$)", "Spending Score (1-100)"),
+        transforms={"Annual Income (k$)": "log1p"},
+        k=5,
+        train=frame,
+    )
+
+
 DATASETS: dict[str, Callable[[], Dataset]] = {
     "customers": _customers,
     "wholesale": _wholesale,

@@ -20,7 +20,7 @@ from segsql.cli import app
 from segsql.export import export_sql
 
 from .conftest import DATA
-from .scoring_data import DATASETS, Dataset, reference
+from .scoring_data import DATASETS, Dataset, mall_customers, reference
 
 
 @cache
@@ -32,10 +32,22 @@ def _sorted(frame: pl.DataFrame, entity: str) -> pl.DataFrame:
     return frame.sort(entity)
 
 
-@pytest.mark.parametrize("scaling", ["standard", "minmax", "robust"])
+SCALINGS = ["standard", "minmax", "robust"]
+
+
+@pytest.mark.parametrize("scaling", SCALINGS)
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_sql_scoring_equals_scikit_learn_predict_on_training_and_new_rows(name, scaling, tmp_path):
-    data = dataset(name)
+    check_scoring_equals_scikit_learn(dataset(name), scaling, tmp_path)
+
+
+@pytest.mark.parametrize("scaling", SCALINGS)
+def test_sql_scoring_equals_scikit_learn_predict_on_the_shared_mall_customers(shared_data, scaling, tmp_path):
+    check_scoring_equals_scikit_learn(mall_customers(shared_data), scaling, tmp_path)
+
+
+def check_scoring_equals_scikit_learn(data: Dataset, scaling: str, tmp_path) -> None:
+    """segsql score, the assign macro and the exported query against scikit-learn, row by row."""
     config = data.config(tmp_path, scaling)
     run = segsql.run(config)
     new = pd.concat([data.train, data.new_rows()], ignore_index=True)
