@@ -15,13 +15,15 @@ __version__ = "0.1.0"
 
 from .config import Config, config_from_dict, load_config
 from .errors import ConfigError, DatabaseError, DataError, QueryError, SegsqlError, SourceError
+from .export import export_sql
 from .history import list_runs, query
 from .pipeline import RunResult, ValidationResult, run, validate
+from .score import ScoreSummary, score
 from .starter import init_config
 
 __all__ = [
     "__version__",
-    "run", "validate", "query", "list_runs", "init_config",
+    "run", "validate", "query", "list_runs", "init_config", "score", "export_sql", "ScoreSummary",
     "load_config", "config_from_dict", "Config", "RunResult", "ValidationResult",
     "SegsqlError", "ConfigError", "SourceError", "QueryError", "DataError", "DatabaseError",
 ]  # fmt: skip

@@ -161,6 +161,59 @@ def runs(config: ConfigArg) -> None:
     _print_frame(frame, "table")
 
 
+@app.command()
+@_handle_errors
+def score(
+    config: ConfigArg,
+    input: Annotated[
+        Path | None, typer.Option("--input", "-i", help="A CSV, Parquet or JSON file of rows to score.")
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", "-t", help="A table or view in the run database to score.")
+    ] = None,
+    run: Annotated[
+        int | None, typer.Option("--run", help="The run to score with (default: the latest).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the scored rows to a .parquet or .csv file.")
+    ] = None,
+    into: Annotated[
+        str | None, typer.Option("--into", help="Write the scored rows to a table in the run database.")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+) -> None:
+    """Put new rows in the saved segments: nearest centroid, in DuckDB SQL."""
+    if format not in {"table", "csv", "json"}:
+        raise SegsqlError(f"--format: must be table, csv or json (got {format!r})")
+    result = api.score(
+        api.load_config(config), input=input, table=table, run_id=run, output=output, into=into
+    )
+    if isinstance(result, pl.DataFrame):
+        _print_frame(result, format)
+        return
+    out.print(f"Scored {result.rows} rows with run {result.run_id} → {result.written_to}")
+    _print_frame(result.segments, "table")
+
+
+@app.command("export-sql")
+@_handle_errors
+def export_sql(
+    config: ConfigArg,
+    dialect: Annotated[
+        str, typer.Option("--dialect", "-d", help="duckdb, postgres, spark, bigquery, snowflake or trino.")
+    ] = "duckdb",
+    table: Annotated[
+        str | None,
+        typer.Option("--table", "-t", help="The table the query reads the rows from (default segsql_input)."),
+    ] = None,
+    run: Annotated[
+        int | None, typer.Option("--run", help="The run whose model to export (default: the latest).")
+    ] = None,
+) -> None:
+    """Print one standalone scoring query, the model's numbers written in, for another engine."""
+    sys.stdout.write(api.export_sql(api.load_config(config), dialect=dialect, table=table, run_id=run))
+
+
 def _progress(quiet: bool) -> Any:
     if quiet or not err.is_terminal:
         return None

@@ -15,7 +15,10 @@ names, which are always written out through :func:`quote_ident`:
     the same joined by ``AND``;
 ``{{ literal: name }}``
     the caller's string ``name`` as a quoted literal, for DDL, which DuckDB
-    cannot prepare with parameters.
+    cannot prepare with parameters;
+``{{ include: dir/name }}``
+    the text of another query file, expanded with the same values, so that
+    one query can be run alone and also be part of a larger one (a macro).
 
 Nothing a user writes reaches the SQL text except through these quoting
 functions; values always travel as bound parameters.
@@ -126,6 +129,8 @@ def render(text: str, *, columns: Sequence[str] = (), **names: str | tuple[str, 
             return quote_ident(value)
         if word == "literal":
             return quote_literal(str(names[body.strip()]))
+        if word == "include":
+            return render(_strip_comments(load(body.strip())), columns=columns, **names)
         sep = {"columns": ",\n       ", "all": " AND "}[word]
         body = body.strip()
         return sep.join(

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import __version__, sql
+from .assign import create_assign_macro
 from .config import Config
 from .errors import DatabaseError
 from .features import Features
@@ -92,6 +93,7 @@ def write_run(
                 con, "writeback/latest_view",
                 table=(schema, table), view=(schema, f"{table}_latest"), runs=(schema, "runs"),
             )  # fmt: skip
+        create_assign_macro(con, schema=schema, entity=features.entity, columns=pre.columns)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -184,6 +186,7 @@ def _run_frame(
         "k_choice": model.k_choice,
         "algorithm": config.model.algorithm,
         "scaling": config.preprocess.scaling,
+        "impute": config.preprocess.impute,
         "inertia": model.inertia,
         "silhouette": model.silhouette,
         "n_iter": model.n_iter,

@@ -1,10 +1,12 @@
--- segsql: one row per segment: its size, its share of all entities, and its name.
+-- segsql: one row per segment: its size, its share of all entities, its name, and the
+-- 99th percentile of its members' distances to its centroid (beyond it, a scored row is an outlier).
 -- inputs:     segsql_labels; segsql_names_in(segment, name), names chosen by segsql.profiles
 -- parameters: $run_id
 -- output:     rows appended to {{ schema }}.segment_summary
 INSERT INTO {{ schema }}.segment_summary BY NAME
 SELECT $run_id AS run_id, l.segment, count(*) AS size,
-       count(*) / sum(count(*)) OVER () AS share, any_value(n.name) AS name
+       count(*) / sum(count(*)) OVER () AS share, any_value(n.name) AS name,
+       quantile_cont(l.distance, 0.99) AS p99_distance
 FROM segsql_labels AS l LEFT JOIN segsql_names_in AS n USING (segment)
 GROUP BY l.segment
 ORDER BY l.segment

@@ -31,3 +31,6 @@ CREATE TABLE IF NOT EXISTS {{ schema }}.profiles (
 CREATE TABLE IF NOT EXISTS {{ schema }}.segment_summary (
     run_id BIGINT, segment INTEGER, size BIGINT, share DOUBLE, name VARCHAR
 );
+-- columns added since the first release, so databases made before them keep working
+ALTER TABLE {{ schema }}.runs ADD COLUMN IF NOT EXISTS impute VARCHAR;
+ALTER TABLE {{ schema }}.segment_summary ADD COLUMN IF NOT EXISTS p99_distance DOUBLE;
