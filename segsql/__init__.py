@@ -17,11 +17,12 @@ from .config import Config, config_from_dict, load_config
 from .errors import ConfigError, DatabaseError, DataError, QueryError, SegsqlError, SourceError
 from .history import list_runs, query
 from .pipeline import RunResult, ValidationResult, run, validate
+from .report import Report, write_report
 from .starter import init_config
 
 __all__ = [
     "__version__",
-    "run", "validate", "query", "list_runs", "init_config",
+    "run", "validate", "query", "list_runs", "init_config", "write_report", "Report",
     "load_config", "config_from_dict", "Config", "RunResult", "ValidationResult",
     "SegsqlError", "ConfigError", "SourceError", "QueryError", "DataError", "DatabaseError",
 ]  # fmt: skip

@@ -25,6 +25,7 @@ Impute = Literal["error", "mean", "median", "zero", "drop"]
 Transform = Literal["log1p", "sqrt", "none"]
 Select = Literal["silhouette", "elbow", "calinski_harabasz", "davies_bouldin"]
 Algorithm = Literal["kmeans", "minibatch", "bisecting"]
+Level = Literal["high", "low", "above", "below", "typical"]
 
 
 class _Section(BaseModel):
@@ -168,6 +169,33 @@ class ModelConfig(_Section):
 
 class OutputConfig(_Section):
     dir: str = "out"
+    report: bool = True
+
+
+class SegmentsConfig(_Section):
+    threshold: float = Field(0.5, gt=0)
+    names: dict[str, str] = {}
+
+    @field_validator("names")
+    @classmethod
+    def _numbered(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, name in value.items():
+            if not key.isdigit() or int(key) < 1:
+                raise ValueError(f"keys are segment numbers 1, 2, … (got {key!r})")
+            if not name.strip():
+                raise ValueError(f"segment {key}: the name is empty")
+        if len(set(value.values())) != len(value):
+            raise ValueError("two segments are given the same name")
+        return value
+
+    def overrides(self) -> dict[int, str]:
+        """``names`` keyed by segment number."""
+        return {int(key): name for key, name in self.names.items()}
+
+
+class RuleConfig(_Section):
+    when: dict[str, Level] = Field(min_length=1)
+    say: str = Field(min_length=1)
 
 
 class _Root(_Section):
@@ -177,6 +205,8 @@ class _Root(_Section):
     preprocess: PreprocessConfig = PreprocessConfig()
     model: ModelConfig = ModelConfig()
     output: OutputConfig = OutputConfig()
+    segments: SegmentsConfig = SegmentsConfig()
+    recommendations: list[RuleConfig] = []
 
 
 class Config:
@@ -198,6 +228,8 @@ class Config:
     preprocess = property(lambda self: self._root.preprocess)
     model = property(lambda self: self._root.model)
     output = property(lambda self: self._root.output)
+    segments = property(lambda self: self._root.segments)
+    recommendations = property(lambda self: self._root.recommendations)
 
     @property
     def name(self) -> str:
