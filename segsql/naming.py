@@ -18,6 +18,8 @@ __all__ = ["Contrast", "SegmentText", "describe_segments", "check_rules", "texts
 
 # a feature sets a segment far apart ("well above") at this many overall standard deviations
 _FAR_Z = 1.0
+# below this a difference is noise, too slight even to tell two "Typical" segments apart
+_SLIGHT_Z = 0.1
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def check_rules(config: Config, columns: Sequence[str]) -> None:
             if feature not in columns:
                 raise config.error(
                     f"{feature!r} is not a feature of this run ({', '.join(columns)})",
-                    key=f"recommendations.{i + 1}.when",
+                    key=f"recommendations.{i}.when",
                 )
 
 
@@ -120,6 +122,9 @@ def _unique_names(
     overrides: dict[int, str],
 ) -> dict[int, str]:
     notable = {s: sum(abs(r.z or 0.0) >= threshold for r in rows) for s, rows in ranked.items()}
+    usable = {
+        s: sum(abs(r.z or 0.0) >= min(_SLIGHT_Z, threshold) for r in rows) for s, rows in ranked.items()
+    }
     depth = {s: min(2, notable[s]) for s in ranked}
 
     def name(segment: int) -> str:
@@ -134,7 +139,7 @@ def _unique_names(
     # while any of them has one more to give
     while True:
         clashes = _clashes(names, overrides)
-        growing = [s for s in clashes if depth[s] < len(ranked[s])]
+        growing = [s for s in clashes if depth[s] < usable[s]]
         if not growing:
             break
         for s in growing:

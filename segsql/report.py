@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -122,9 +123,14 @@ def _javascript() -> str:
     return vl_convert.javascript_bundle(vl_version=_vl_version())
 
 
-def _script_safe(text: str) -> str:
-    # text inside <script> must not close the element or open an HTML comment
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+def _json_in_script(value: Any) -> str:
+    # JSON inside <script> must not close the element or open an HTML comment: "<\/" is "</"
+    return json.dumps(value).replace("</", "<\\/").replace("<!--", "<\\u0021--")
+
+
+def _javascript_in_script(code: str) -> str:
+    # only "</script" ends the element; "<\/script" means the same in a JS string or regex
+    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
 
 
 def _number(value: Any) -> str:
@@ -177,6 +183,6 @@ def _render(
         charts=CHARTS,
         generated=datetime.now().replace(microsecond=0),
         version=__version__,
-        javascript=Markup(_script_safe(_javascript())),
-        specs=Markup(_script_safe(json.dumps(embedded))),
+        javascript=Markup(_javascript_in_script(_javascript())),
+        specs=Markup(_json_in_script(embedded)),
     )
