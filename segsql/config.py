@@ -14,7 +14,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 
@@ -71,6 +80,21 @@ class RfmConfig(_Section):
         return value
 
 
+class LabelWords(_Section):
+    """A feature's words for segment names: ``high`` / ``low`` replace "High <label>" / "Low <label>"."""
+
+    name: str | None = Field(None, min_length=1)
+    high: str = Field(min_length=1)
+    low: str = Field(min_length=1)
+
+
+# a table is words per direction, anything else must be one word; the tag keeps errors to one branch
+Label = Annotated[
+    Annotated[str, Tag("<word>")] | Annotated[LabelWords, Tag("<words>")],
+    Discriminator(lambda v: "<words>" if isinstance(v, dict | LabelWords) else "<word>"),
+]
+
+
 class FeaturesConfig(_Section):
     entity: str = Field(min_length=1)
     sql: str | None = None
@@ -79,7 +103,7 @@ class FeaturesConfig(_Section):
     rfm: RfmConfig | None = None
     columns: list[str] | None = None
     transforms: dict[str, Transform] = {}
-    labels: dict[str, str] = {}
+    labels: dict[str, Label] = {}
 
     @model_validator(mode="after")
     def _one_query(self) -> FeaturesConfig:
@@ -276,7 +300,7 @@ class Config:
 def _key(loc: tuple[Any, ...]) -> str:
     # pydantic adds the tried member of a union or literal to the location; drop those
     parts = [str(p) for p in loc if not str(p).startswith(("literal[", "function-", "tagged-"))]
-    parts = [p for p in parts if p not in {"int", "str", "float", "list[float]"}]
+    parts = [p for p in parts if p not in {"int", "str", "float", "list[float]", "<word>", "<words>"}]
     return ".".join(parts)
 
 

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from .config import Config, RuleConfig
+from .config import Config, LabelWords, RuleConfig
 
-__all__ = ["Contrast", "SegmentText", "describe_segments", "check_rules", "texts_frame"]
+__all__ = ["Contrast", "SegmentText", "describe_segments", "check_rules", "texts_frame", "feature_noun"]
+
+# [features.labels]: a word per feature, or words per direction
+Labels = dict[str, str | LabelWords]
 
 # a feature sets a segment far apart ("well above") at this many overall standard deviations
 _FAR_Z = 1.0
@@ -104,12 +107,24 @@ def texts_frame(texts: dict[int, SegmentText]) -> pa.Table:
     })  # fmt: skip
 
 
-def _label(feature: str, labels: dict[str, str]) -> str:
-    return labels.get(feature, feature)
+def feature_noun(feature: str, labels: Labels) -> str:
+    """A feature in words: its ``[features.labels]`` string, or the ``name`` of its words."""
+    label = labels.get(feature)
+    if isinstance(label, LabelWords):
+        return label.name or feature
+    return label or feature
 
 
-def _part(row: Contrast, labels: dict[str, str], *, notable: bool) -> str:
+def _label(feature: str, labels: Labels) -> str:
+    return feature_noun(feature, labels)
+
+
+def _part(row: Contrast, labels: Labels, *, notable: bool) -> str:
     above = (row.z or 0.0) > 0
+    words = labels.get(row.feature)
+    if isinstance(words, LabelWords):
+        word = words.high if above else words.low
+        return word if notable else f"slightly {word[:1].lower()}{word[1:]}"
     level = ("High" if above else "Low") if notable else ("slightly high" if above else "slightly low")
     return f"{level} {_label(row.feature, labels)}"
 
@@ -117,7 +132,7 @@ def _part(row: Contrast, labels: dict[str, str], *, notable: bool) -> str:
 def _unique_names(
     ranked: dict[int, list[Contrast]],
     *,
-    labels: dict[str, str],
+    labels: Labels,
     threshold: float,
     overrides: dict[int, str],
 ) -> dict[int, str]:
@@ -170,7 +185,7 @@ def _number(value: float | None) -> str:
     return f"{value:.2f}"
 
 
-def _description(rows: list[Contrast], *, labels: dict[str, str], threshold: float) -> str:
+def _description(rows: list[Contrast], *, labels: Labels, threshold: float) -> str:
     """Plain words for what sets a segment apart, strongest first.
 
     >>> rows = [Contrast(1, "income", 117.9, 65.7, 1.9), Contrast(1, "visits", 8.4, 11.3, -0.6)]

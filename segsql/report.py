@@ -31,6 +31,7 @@ from .charts import CHARTS
 from .config import Config
 from .connection import connect
 from .errors import DatabaseError, QueryError
+from .naming import feature_noun
 
 __all__ = ["Report", "write_report"]
 
@@ -169,7 +170,7 @@ def _render(
     embedded = {name: {k: v for k, v in spec.items() if k != "$schema"} for name, spec in specs.items()}
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["number"] = _number
-    env.filters["label"] = lambda feature: labels.get(feature, feature)
+    env.filters["label"] = lambda feature: feature_noun(feature, labels)
     template = env.from_string(
         resources.files("segsql").joinpath("report.html.j2").read_text(encoding="utf-8")
     )

@@ -150,3 +150,17 @@ def test_the_segments_config_has_documented_defaults():
     assert cfg.segments.threshold == 0.5 and cfg.segments.overrides() == {}
     assert cfg.recommendations == [] and cfg.output.report is True
     assert config(segments={"names": {"2": "VIPs"}}).segments.overrides() == {2: "VIPs"}
+
+
+def test_labels_can_give_words_per_direction():
+    words = {"visits": {"name": "visits a month", "high": "Frequent", "low": "Occasional"}, "income": "income"}
+    cfg = config_from_dict({"features": {"entity": "id", "sql": "SELECT 1 AS id", "labels": words}})
+    texts = describe_segments(contrasts({1: (1.0, 0.0, 2.0), 2: (-1.0, 0.0, -2.0)}), config=cfg)
+    assert texts[1].name == "Frequent · High income" and texts[2].name == "Occasional · Low income"
+    assert texts[1].description.startswith("Visits a month well above the rest")
+
+
+def test_direction_words_need_both_high_and_low():
+    labels = {"visits": {"high": "Frequent"}}
+    with pytest.raises(ConfigError, match=r"\[features.labels.visits\] low: is required"):
+        config_from_dict({"features": {"entity": "id", "sql": "SELECT 1 AS id", "labels": labels}})
