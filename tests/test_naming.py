@@ -153,7 +153,10 @@ def test_the_segments_config_has_documented_defaults():
 
 
 def test_labels_can_give_words_per_direction():
-    words = {"visits": {"name": "visits a month", "high": "Frequent", "low": "Occasional"}, "income": "income"}
+    words = {
+        "visits": {"name": "visits a month", "high": "Frequent", "low": "Occasional"},
+        "income": "income",
+    }
     cfg = config_from_dict({"features": {"entity": "id", "sql": "SELECT 1 AS id", "labels": words}})
     texts = describe_segments(contrasts({1: (1.0, 0.0, 2.0), 2: (-1.0, 0.0, -2.0)}), config=cfg)
     assert texts[1].name == "Frequent · High income" and texts[2].name == "Occasional · Low income"
