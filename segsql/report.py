@@ -59,6 +59,10 @@ def write_report(
     Files go to ``[output] dir``: ``report.html`` and ``charts/<name>.png``,
     ``.svg`` and ``.vl.json``, replacing those of an earlier report.
     """
+    if con is None and config.database == ":memory:":
+        raise DatabaseError(
+            '[project] database is ":memory:", which keeps no runs to report on: use a database file'
+        )
     with connect(config, con, read_only=True) as db:
         run = _run_row(db, config, run_id)
         rid = run["run_id"]

@@ -173,6 +173,34 @@ def test_segsql_report_without_a_database_says_to_run_first(write_config):
     assert result.exit_code == 1 and "run `segsql run` first" in result.output
 
 
+def test_segsql_report_on_an_in_memory_database_says_why_not(write_config):
+    config = write_config(
+        '[project]\ndatabase = ":memory:"\n[features]\nentity = "id"\nsql = "SELECT 1 AS id"\n'
+    )
+    result = CliRunner().invoke(app, ["report", str(config)])
+    assert result.exit_code == 1 and "keeps no runs to report on" in result.output
+
+
+def test_a_run_on_an_in_memory_database_still_writes_its_report(write_config, tmp_path):
+    config = write_config(
+        """
+        [project]
+        database = ":memory:"
+        [sources.c]
+        path = "c.csv"
+        [features]
+        entity = "id"
+        sql = "SELECT * FROM c"
+        [model]
+        k = 2
+        k_range = [2, 3]
+        """,
+        c__csv="id,x,y\n" + "".join(f"{i},{i % 7},{(i * 5) % 11}\n" for i in range(1, 40)),
+    )
+    result = segsql.run(config)
+    assert result.report == tmp_path / "out" / "report.html" and result.report.is_file()
+
+
 def test_a_failing_report_leaves_the_run_saved_and_says_so(customers_config, monkeypatch):
     import segsql.pipeline as pipeline
 
