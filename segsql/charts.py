@@ -228,7 +228,7 @@ def projection(frame: pl.DataFrame) -> alt.LayerChart:
     )
     centres = (
         base.transform_filter("datum.kind == 'centroid'")
-        .mark_point(shape="diamond", size=260, filled=True, stroke="black", strokeWidth=1.5, opacity=1)
+        .mark_point(shape="diamond", size=320, filled=True, stroke="black", strokeWidth=2.5, opacity=1)
         .encode(color=colour, tooltip=["label:N"])
     )
     numbers = (

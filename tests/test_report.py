@@ -225,3 +225,10 @@ def test_a_database_written_before_these_columns_existed_gets_them(customers_con
         )
     result = segsql.run(customers_config)
     assert result.segment_summary["recommendation"].null_count() == 0
+
+
+def test_segsql_run_prints_where_the_report_is(customers_config):
+    result = CliRunner().invoke(app, ["run", str(customers_config)])
+    assert result.exit_code == 0, result.output
+    html = customers_config.parent / "out" / "customers" / "report.html"
+    assert f"Report: {html}" in result.output and html.is_file()
