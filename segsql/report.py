@@ -75,8 +75,12 @@ def write_report(
     chart_dir.mkdir(parents=True, exist_ok=True)
     specs: dict[str, dict[str, Any]] = {}
     written: dict[str, dict[str, Path]] = {}
+    words = _feature_words(config, scaler["feature"].to_list())
     for chart in CHARTS:
-        spec = chart.draw(frames[chart.name]).to_dict()
+        frame = frames[chart.name]
+        if "feature" in frame.columns:
+            frame = frame.with_columns(pl.col("feature").replace(words))
+        spec = chart.draw(frame).to_dict()
         specs[chart.name] = spec
         written[chart.name] = _write_chart(chart_dir, chart.name, spec)
 
@@ -86,6 +90,12 @@ def write_report(
         encoding="utf-8",
     )
     return Report(run_id=rid, html=html, charts=written)
+
+
+def _feature_words(config: Config, features: list[str]) -> dict[str, str]:
+    """Features → their ``[features.labels]`` words for the charts, when those tell every feature apart."""
+    words = {f: feature_noun(f, config.features.labels) for f in features}
+    return words if len(set(words.values())) == len(words) else {}
 
 
 def _frame(db: duckdb.DuckDBPyConnection, query: str, run_id: int, schema: str) -> pl.DataFrame:

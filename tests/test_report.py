@@ -129,6 +129,10 @@ def test_the_report_and_every_chart_file_are_written(seed_twice):
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
         assert svg.lstrip().startswith("<svg") and "</svg>" in svg
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    # charts speak the config's words for the features
+    heatmap = json.loads((out / "charts" / "heatmap.vl.json").read_text())
+    rows = next(iter(heatmap["datasets"].values()))
+    assert {row["feature"] for row in rows} == {"income", "spending", "frequency"}
 
 
 def test_the_report_is_one_self_contained_page(seed_twice):
