@@ -236,3 +236,19 @@ def test_segsql_run_prints_where_the_report_is(customers_config):
     assert result.exit_code == 0, result.output
     html = customers_config.parent / "out" / "customers" / "report.html"
     assert f"Report: {html}" in result.output and html.is_file()
+
+
+def test_a_segment_name_with_markup_cannot_break_out_of_the_page(customers_config):
+    evil = "</script><img src=x onerror=alert(1)> & <b>"
+    customers_config.write_text(customers_config.read_text() + f"\n[segments.names]\n1 = '{evil}'\n")
+    result = segsql.run(customers_config)
+    html = result.report.read_text()
+    assert result.segment_summary.filter(result.segment_summary["segment"] == 1)["name"][0] == evil
+    # the page still has exactly its two scripts, and outside them the name is escaped text
+    scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.DOTALL)
+    assert len(scripts) == 2
+    outside = re.sub(r"<script>.*?</script>", "", html, flags=re.DOTALL)
+    assert "<img" not in outside and "<b>" not in outside
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;" in outside
+    # inside the specs' JSON it is data: "<\/script>" cannot end the element
+    assert "<\\/script><img src=x" in scripts[1]
