@@ -62,10 +62,10 @@ def describe_segments(contrasts: Iterable[Contrast], *, config: Config) -> dict[
     Names come from a segment's strongest contrasts (``|z| >= [segments]
     threshold``), two at most, in ``[features.labels]`` words ("Typical" when
     none is that strong); names that would be equal take the next contrast,
-    then the segment number. ``[segments.names]``
-    overrides a name. The recommendation is the ``say`` of the first
-    ``[[recommendations]]`` rule whose every condition holds, else the
-    description of what sets the segment apart.
+    then the segment number. ``[segments.names]`` overrides a name. The
+    recommendation is the ``say`` of the first ``[[recommendations]]`` rule
+    whose every condition holds, else the description of what sets the
+    segment apart.
     """
     by_segment: dict[int, list[Contrast]] = {}
     for row in contrasts:
@@ -115,10 +115,6 @@ def feature_noun(feature: str, labels: Labels) -> str:
     return label or feature
 
 
-def _label(feature: str, labels: Labels) -> str:
-    return feature_noun(feature, labels)
-
-
 def _part(row: Contrast, labels: Labels, *, notable: bool) -> str:
     above = (row.z or 0.0) > 0
     words = labels.get(row.feature)
@@ -126,7 +122,7 @@ def _part(row: Contrast, labels: Labels, *, notable: bool) -> str:
         word = words.high if above else words.low
         return word if notable else f"slightly {word[:1].lower()}{word[1:]}"
     level = ("High" if above else "Low") if notable else ("slightly high" if above else "slightly low")
-    return f"{level} {_label(row.feature, labels)}"
+    return f"{level} {feature_noun(row.feature, labels)}"
 
 
 def _unique_names(
@@ -200,7 +196,7 @@ def _description(rows: list[Contrast], *, labels: Labels, threshold: float) -> s
         side = "a little above" if first.z > 0 else "a little below"
         return (
             f"Close to the overall average on every feature; the largest difference: "
-            f"{_label(first.feature, labels)} {side} ({_number(first.mean)} against "
+            f"{feature_noun(first.feature, labels)} {side} ({_number(first.mean)} against "
             f"{_number(first.overall_mean)} overall)."
         )
     phrases = []
@@ -210,7 +206,7 @@ def _description(rows: list[Contrast], *, labels: Labels, threshold: float) -> s
         where = " the rest" if i == 0 else ""
         overall = " overall" if i == 0 else ""
         phrases.append(
-            f"{_label(r.feature, labels)} {side}{where} "
+            f"{feature_noun(r.feature, labels)} {side}{where} "
             f"({_number(r.mean)} against {_number(r.overall_mean)}{overall})"
         )
     text = ", ".join(phrases) + "."
