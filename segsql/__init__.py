@@ -18,12 +18,14 @@ from .errors import ConfigError, DatabaseError, DataError, QueryError, SegsqlErr
 from .export import export_sql
 from .history import list_runs, query
 from .pipeline import RunResult, ValidationResult, run, validate
+from .report import Report, write_report
 from .score import ScoreSummary, score
 from .starter import init_config
 
 __all__ = [
     "__version__",
     "run", "validate", "query", "list_runs", "init_config", "score", "export_sql", "ScoreSummary",
+    "write_report", "Report",
     "load_config", "config_from_dict", "Config", "RunResult", "ValidationResult",
     "SegsqlError", "ConfigError", "SourceError", "QueryError", "DataError", "DatabaseError",
 ]  # fmt: skip

@@ -152,6 +152,19 @@ def query(
 
 @app.command()
 @_handle_errors
+def report(
+    config: ConfigArg,
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="The run to report on (default: the latest successful run).")
+    ] = None,
+) -> None:
+    """Rewrite the HTML report and the charts of a run from the database (read-only)."""
+    written = api.write_report(api.load_config(config), run_id=run_id)
+    out.print(f"Report of run {written.run_id}: {written.html} ({len(written.charts)} charts beside it)")
+
+
+@app.command()
+@_handle_errors
 def runs(config: ConfigArg) -> None:
     """List the runs recorded in the config's database, newest first."""
     frame = api.list_runs(api.load_config(config))
@@ -287,6 +300,8 @@ def _print_run(result: Any) -> None:
         )  # fmt: skip
     out.print("Segments (feature means in original units):")
     out.print(table)
+    if result.report is not None:
+        out.print(f"Report: {result.report}")
     for warning in result.warnings:
         err.print(f"Warning: {warning}", markup=False)
 

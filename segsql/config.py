@@ -14,7 +14,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 
@@ -25,6 +34,7 @@ Impute = Literal["error", "mean", "median", "zero", "drop"]
 Transform = Literal["log1p", "sqrt", "none"]
 Select = Literal["silhouette", "elbow", "calinski_harabasz", "davies_bouldin"]
 Algorithm = Literal["kmeans", "minibatch", "bisecting"]
+Level = Literal["high", "low", "above", "below", "typical"]
 
 
 class _Section(BaseModel):
@@ -70,6 +80,21 @@ class RfmConfig(_Section):
         return value
 
 
+class LabelWords(_Section):
+    """A feature's words for segment names: ``high`` / ``low`` replace "High <label>" / "Low <label>"."""
+
+    name: str | None = Field(None, min_length=1)
+    high: str = Field(min_length=1)
+    low: str = Field(min_length=1)
+
+
+# a table is words per direction, anything else must be one word; the tag keeps errors to one branch
+Label = Annotated[
+    Annotated[str, Tag("<word>")] | Annotated[LabelWords, Tag("<words>")],
+    Discriminator(lambda v: "<words>" if isinstance(v, dict | LabelWords) else "<word>"),
+]
+
+
 class FeaturesConfig(_Section):
     entity: str = Field(min_length=1)
     sql: str | None = None
@@ -78,7 +103,7 @@ class FeaturesConfig(_Section):
     rfm: RfmConfig | None = None
     columns: list[str] | None = None
     transforms: dict[str, Transform] = {}
-    labels: dict[str, str] = {}
+    labels: dict[str, Label] = {}
 
     @model_validator(mode="after")
     def _one_query(self) -> FeaturesConfig:
@@ -168,6 +193,33 @@ class ModelConfig(_Section):
 
 class OutputConfig(_Section):
     dir: str = "out"
+    report: bool = True
+
+
+class SegmentsConfig(_Section):
+    threshold: float = Field(0.5, gt=0)
+    names: dict[str, str] = {}
+
+    @field_validator("names")
+    @classmethod
+    def _numbered(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, name in value.items():
+            if not key.isdigit() or int(key) < 1:
+                raise ValueError(f"keys are segment numbers 1, 2, … (got {key!r})")
+            if not name.strip():
+                raise ValueError(f"segment {key}: the name is empty")
+        if len(set(value.values())) != len(value):
+            raise ValueError("two segments are given the same name")
+        return value
+
+    def overrides(self) -> dict[int, str]:
+        """``names`` keyed by segment number."""
+        return {int(key): name for key, name in self.names.items()}
+
+
+class RuleConfig(_Section):
+    when: dict[str, Level] = Field(min_length=1)
+    say: str = Field(min_length=1)
 
 
 class _Root(_Section):
@@ -177,6 +229,8 @@ class _Root(_Section):
     preprocess: PreprocessConfig = PreprocessConfig()
     model: ModelConfig = ModelConfig()
     output: OutputConfig = OutputConfig()
+    segments: SegmentsConfig = SegmentsConfig()
+    recommendations: list[RuleConfig] = []
 
 
 class Config:
@@ -198,6 +252,8 @@ class Config:
     preprocess = property(lambda self: self._root.preprocess)
     model = property(lambda self: self._root.model)
     output = property(lambda self: self._root.output)
+    segments = property(lambda self: self._root.segments)
+    recommendations = property(lambda self: self._root.recommendations)
 
     @property
     def name(self) -> str:
@@ -244,7 +300,7 @@ class Config:
 def _key(loc: tuple[Any, ...]) -> str:
     # pydantic adds the tried member of a union or literal to the location; drop those
     parts = [str(p) for p in loc if not str(p).startswith(("literal[", "function-", "tagged-"))]
-    parts = [p for p in parts if p not in {"int", "str", "float", "list[float]"}]
+    parts = [p for p in parts if p not in {"int", "str", "float", "list[float]", "<word>", "<words>"}]
     return ".".join(parts)
 
 

@@ -18,7 +18,10 @@ from .connection import connect, scratch
 from .features import Features, build_features, count_distinct_points
 from .matrix import load_matrix
 from .model import fit_model
+from .naming import check_rules
 from .preprocess import preprocess
+from .projection import project
+from .report import write_report
 from .sources import register_sources
 from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, write_run
 
@@ -40,6 +43,7 @@ class RunResult:
     warnings: tuple[str, ...]
     database: str
     schema: str
+    report: Path | None = None
 
     @property
     def segments(self) -> pl.DataFrame:
@@ -111,6 +115,7 @@ def run(
             sources = register_sources(db, config)
         with stage("features"):
             features = build_features(db, config)
+            check_rules(config, features.columns)
             n_distinct = count_distinct_points(db, features.columns, features.n_rows)
         with stage("preprocess"):
             pre = preprocess(db, config, features)
@@ -118,19 +123,34 @@ def run(
             X = load_matrix(db, pre.columns)
         with stage("model"):
             model = fit_model(X, config.model, n_distinct=n_distinct)
+        with stage("projection"):
+            projection = project(X, model, config.model)
             del X
         with stage("writeback"):
             attach_labels(db, model)
             facts = RunFacts(
                 started_at=started_at, timings=stage.timings, warnings=pre.warnings, sources=sources
             )
-            run_id = write_run(db, config, features=features, pre=pre, model=model, facts=facts)
+            run_id = write_run(
+                db, config, features=features, pre=pre, model=model, facts=facts, projection=projection
+            )
         tables = {
             table: sql.relation(
                 db, "writeback/run_rows", {"run_id": run_id}, table=(config.schema, table)
             ).pl()
             for table in OUTPUT_TABLES
         }
+        # after the commit: a report that fails leaves the run's tables whole, and says so
+        report, report_warning = None, ()
+        if config.output.report:
+            with stage("report"):
+                try:
+                    report = write_report(config, run_id=run_id, con=db).html
+                except Exception as exc:  # noqa: BLE001 - any failure here must not lose the run
+                    report_warning = (
+                        f"the report was not written ({type(exc).__name__}: {exc}); the run is saved: "
+                        f"rewrite it with `segsql report`",
+                    )
     return RunResult(
         run_id=run_id,
         k=model.k,
@@ -138,9 +158,10 @@ def run(
         metrics={"inertia": model.inertia, "silhouette": model.silhouette},
         tables=tables,
         timings=dict(stage.timings),
-        warnings=pre.warnings,
+        warnings=pre.warnings + report_warning,
         database=config.database,
         schema=config.schema,
+        report=report,
     )
 
 
@@ -156,6 +177,7 @@ def validate(
     with scratch(config, con) as db:
         sources = register_sources(db, config)
         features: Features = build_features(db, config)
+        check_rules(config, features.columns)
         pre = preprocess(db, config, features)
     return ValidationResult(
         sources=sources,

@@ -16,8 +16,9 @@ from .config import Config
 from .errors import DatabaseError
 from .features import Features
 from .model import ModelResult
+from .naming import Contrast, describe_segments, texts_frame
 from .preprocess import Preprocessed
-from .profiles import names_frame, segment_names, write_profiles
+from .profiles import write_profiles
 
 __all__ = ["OUTPUT_TABLES", "write_run"]
 
@@ -29,6 +30,7 @@ OUTPUT_TABLES = (
     "segments",
     "profiles",
     "segment_summary",
+    "projection",
 )
 
 
@@ -61,8 +63,11 @@ def write_run(
     pre: Preprocessed,
     model: ModelResult,
     facts: RunFacts,
+    projection: pa.Table | None = None,
 ) -> int:
     """Append one run to every output table; return its run_id.
+
+    ``projection`` holds the rows of the 2-D map (see :mod:`segsql.projection`).
 
     Everything happens in one transaction: on any failure it is rolled back and
     the tables and views are exactly as the previous run left them.
@@ -83,10 +88,13 @@ def write_run(
         with _registered(con, "segsql_centroids_in", _centroid_frame(model, pre)):
             sql.execute(con, "writeback/centroids", {"run_id": run_id}, schema=schema)
         write_profiles(con, schema=schema, run_id=run_id, columns=pre.columns)
-        z_rows = sql.execute(con, "profiles/z_scores", {"run_id": run_id}, schema=schema).fetchall()
-        names = segment_names(z_rows, labels=config.features.labels)
-        with _registered(con, "segsql_names_in", names_frame(names)):
+        rows = sql.execute(con, "profiles/contrasts", {"run_id": run_id}, schema=schema).fetchall()
+        texts = describe_segments([Contrast(*row) for row in rows], config=config)
+        with _registered(con, "segsql_names_in", texts_frame(texts)):
             sql.execute(con, "profiles/segment_summary", {"run_id": run_id}, schema=schema)
+        if projection is not None:
+            with _registered(con, "segsql_projection_in", projection):
+                sql.execute(con, "writeback/projection", {"run_id": run_id}, schema=schema)
         _insert(con, schema, "runs", _run_frame(run_id, config, features, pre, model, facts))
         for table in OUTPUT_TABLES:
             sql.execute(

@@ -2,7 +2,8 @@
 -- inputs:     segsql_features (features before preprocessing); segsql_labels
 -- parameters: $run_id
 -- output:     rows appended to {{ schema }}.profiles: segment, feature, mean, median, std
---             (population), p25, p75, overall_mean, and
+--             (population), p25, p75, overall_mean, min, p05, p95, max (the quantiles the
+--             distribution chart draws its boxes from), and
 --             z = (segment mean - mean of all other rows) / overall population std,
 --             NULL for a constant feature. NULL feature values are left out.
 INSERT INTO {{ schema }}.profiles BY NAME
@@ -17,7 +18,8 @@ WITH long AS (
 per_segment AS (
     SELECT segment, feature, avg(value) AS mean, median(value) AS median,
            stddev_pop(value) AS std, quantile_cont(value, 0.25) AS p25,
-           quantile_cont(value, 0.75) AS p75, sum(value) AS total, count(value) AS n
+           quantile_cont(value, 0.75) AS p75, min(value) AS min, quantile_cont(value, 0.05) AS p05,
+           quantile_cont(value, 0.95) AS p95, max(value) AS max, sum(value) AS total, count(value) AS n
     FROM long GROUP BY segment, feature
 ),
 overall AS (
@@ -26,7 +28,7 @@ overall AS (
     FROM long GROUP BY feature
 )
 SELECT $run_id AS run_id, s.segment, s.feature, s.mean, s.median, s.std, s.p25, s.p75,
-       o.overall_mean,
+       s.min, s.p05, s.p95, s.max, o.overall_mean,
        (s.mean - (o.total - s.total) / nullif(o.n - s.n, 0)) / nullif(o.overall_std, 0) AS z
 FROM per_segment AS s JOIN overall AS o USING (feature)
 ORDER BY s.segment, s.feature

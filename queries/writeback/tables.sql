@@ -1,8 +1,9 @@
 -- segsql: the output tables (see DESIGN.md, "Output tables contract"), created when missing.
 -- inputs:  none; {{ schema }} is [project] schema.
 -- output:  SCHEMA {{ schema }} with tables runs, k_sweep, scaler, centroids, profiles,
---          segment_summary (segments is created by writeback/segments_table.sql: its
---          entity column takes the entity's name and type).
+--          segment_summary, projection (segments is created by writeback/segments_table.sql:
+--          its entity column takes the entity's name and type). Columns added after a table
+--          first shipped are added to older databases by ALTER TABLE … IF NOT EXISTS.
 CREATE SCHEMA IF NOT EXISTS {{ schema }};
 CREATE TABLE IF NOT EXISTS {{ schema }}.runs (
     run_id BIGINT PRIMARY KEY, name VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
@@ -28,9 +29,20 @@ CREATE TABLE IF NOT EXISTS {{ schema }}.profiles (
     run_id BIGINT, segment INTEGER, feature VARCHAR, mean DOUBLE, median DOUBLE, std DOUBLE,
     p25 DOUBLE, p75 DOUBLE, overall_mean DOUBLE, z DOUBLE
 );
+ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS min DOUBLE;
+ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS p05 DOUBLE;
+ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS p95 DOUBLE;
+ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS max DOUBLE;
 CREATE TABLE IF NOT EXISTS {{ schema }}.segment_summary (
     run_id BIGINT, segment INTEGER, size BIGINT, share DOUBLE, name VARCHAR
 );
 -- columns added since the first release, so databases made before them keep working
 ALTER TABLE {{ schema }}.runs ADD COLUMN IF NOT EXISTS impute VARCHAR;
 ALTER TABLE {{ schema }}.segment_summary ADD COLUMN IF NOT EXISTS p99_distance DOUBLE;
+ALTER TABLE {{ schema }}.segment_summary ADD COLUMN IF NOT EXISTS description VARCHAR;
+ALTER TABLE {{ schema }}.segment_summary ADD COLUMN IF NOT EXISTS recommendation VARCHAR;
+-- the 2-D map: PCA of the scaled matrix; at most 5,000 seeded sample rows, and the centroids
+CREATE TABLE IF NOT EXISTS {{ schema }}.projection (
+    run_id BIGINT, kind VARCHAR, entity VARCHAR, segment INTEGER, pc1 DOUBLE, pc2 DOUBLE,
+    variance_pc1 DOUBLE, variance_pc2 DOUBLE
+);

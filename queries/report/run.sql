@@ -1,0 +1,8 @@
+-- segsql report: the run a report describes (a successful one).
+-- inputs:     {{ schema }}.runs
+-- parameters: $run_id, NULL for the latest successful run
+-- output:     one row of runs, or none when there is no such run
+SELECT *
+FROM {{ schema }}.runs
+WHERE status = 'success'
+  AND run_id = coalesce($run_id, (SELECT max(run_id) FROM {{ schema }}.runs WHERE status = 'success'))
