@@ -35,6 +35,8 @@ class ProjectConfig(_Section):
     name: str = "segsql"
     database: str | None = None
     schema_name: str = Field("segsql", alias="schema", min_length=1)
+    # seconds to wait for another process's lock on the database before failing
+    lock_timeout: float = Field(0.0, ge=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 

@@ -20,6 +20,7 @@ from .matrix import load_matrix
 from .model import fit_model
 from .preprocess import preprocess
 from .sources import register_sources
+from .testhook import pause_point
 from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, write_run
 
 __all__ = ["RunResult", "ValidationResult", "run", "validate"]
@@ -85,6 +86,7 @@ class _Stages:
     def __call__(self, name: str) -> Iterator[None]:
         if self.progress:
             self.progress(name)
+        pause_point(name)
         start = time.perf_counter()
         try:
             yield

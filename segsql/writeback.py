@@ -17,6 +17,7 @@ from .features import Features
 from .model import ModelResult
 from .preprocess import Preprocessed
 from .profiles import names_frame, segment_names, write_profiles
+from .testhook import pause_point
 
 __all__ = ["OUTPUT_TABLES", "write_run"]
 
@@ -92,10 +93,12 @@ def write_run(
                 con, "writeback/latest_view",
                 table=(schema, table), view=(schema, f"{table}_latest"), runs=(schema, "runs"),
             )  # fmt: skip
+        pause_point("commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    pause_point("committed")
     return run_id
 
 
