@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 _TEMPLATE = re.compile(r"\{\{\s*(\w+)\s*(?::(.*?))?\}\}", re.DOTALL)
+_MARKS = re.compile(r"@col|@i")
 
 
 def quote_ident(name: str) -> str:
@@ -129,7 +130,8 @@ def render(text: str, *, columns: Sequence[str] = (), **names: str | tuple[str, 
         sep = {"columns": ",\n       ", "all": " AND "}[word]
         body = body.strip()
         return sep.join(
-            body.replace("@col", quote_ident(col)).replace("@i", str(i))
+            # one pass, so that an "@i" inside a column's name is not replaced too
+            _MARKS.sub(lambda m, col=col, i=i: quote_ident(col) if m[0] == "@col" else str(i), body)
             for i, col in enumerate(columns)
         )
 
