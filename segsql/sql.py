@@ -48,6 +48,7 @@ __all__ = [
 
 _TEMPLATE = re.compile(r"\{\{\s*(\w+)\s*(?::(.*?))?\}\}", re.DOTALL)
 _MARKS = re.compile(r"@col|@i")
+_QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
 
 
 def quote_ident(name: str) -> str:
@@ -182,7 +183,9 @@ def _prepare(
     # comments go before expansion: a quoted name holding a newline must not
     # be able to end a comment line and start a statement
     text = render(_strip_comments(load(name)), columns=columns, **names)
-    used = set(re.findall(r"\$(\w+)", text))
+    # a `$name` inside a quoted identifier or a string is not a parameter; binding
+    # it anyway would make DuckDB refuse the statement (excess parameters)
+    used = set(re.findall(r"\$(\w+)", _QUOTED.sub("", text)))
     return text, {k: v for k, v in (params or {}).items() if k in used}
 
 

@@ -40,6 +40,8 @@ HOSTILE = [
     "dollar$1",
     "$drop",
     "$run_id",
+    "$impute",
+    "$low",
     "select",
     "order",
     "from",
@@ -53,6 +55,7 @@ HOSTILE = [
     "a@colb@ic",
     "%s ? :name",
     "dotted.name",
+    "glob[1]*?",
     "x" * 300,
 ]
 
