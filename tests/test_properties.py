@@ -79,8 +79,9 @@ def _reference(columns, transforms, impute, winsorize, scaling) -> np.ndarray:
 
 def _segsql(columns, transforms, impute, winsorize, scaling) -> np.ndarray:
     names = [f"c{j}" for j in range(len(columns))]
+    per_column = dict(zip(names, transforms, strict=True))
     config = config_from_dict({
-        "features": {"entity": "id", "sql": "SELECT 1", "transforms": dict(zip(names, transforms, strict=True))},
+        "features": {"entity": "id", "sql": "SELECT 1", "transforms": per_column},
         "preprocess": {"scaling": scaling, "impute": impute, "winsorize": winsorize},
     })  # fmt: skip
     n = len(columns[0])
