@@ -13,6 +13,7 @@ run on it must succeed. The pause points are ``segsql/testhook.py``.
 from __future__ import annotations
 
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -126,3 +127,32 @@ def test_a_run_killed_at_an_arbitrary_moment_leaves_the_old_state_or_the_complet
         assert_a_new_run_works(config, expected_run_id=2)
     else:
         assert_second_run_complete(database, base["snapshot"])
+
+
+def test_a_run_interrupted_inside_the_transaction_rolls_back_and_says_so(
+    base: dict, workdir: tuple[Path, Path]
+) -> None:
+    config, database = workdir
+    proc = start_run(config, pause_at="commit")
+    wait_for_pause(proc, "commit")
+    proc.send_signal(signal.SIGINT)  # Ctrl-C, or a scheduler's polite stop
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert stderr.splitlines() == ["Error: interrupted; nothing was written"]
+    after = snapshot(database)
+    assert same(after, base["snapshot"]), differences(after, base["snapshot"])
+
+
+def test_a_run_failing_inside_the_transaction_leaves_the_previous_run_as_it_was(
+    base: dict, workdir: tuple[Path, Path]
+) -> None:
+    # the entity changes type between runs: write-back refuses, after it has begun
+    config, database = workdir
+    text = config.read_text().replace(
+        "SELECT * FROM blobs", "SELECT CAST(id AS VARCHAR) AS id, * EXCLUDE (id) FROM blobs"
+    )
+    config.write_text(text)
+    with pytest.raises(segsql.DatabaseError, match=r"segsql\.segments holds entities as \(id BIGINT\)"):
+        segsql.run(config)
+    after = snapshot(database)
+    assert same(after, base["snapshot"]), differences(after, base["snapshot"])
