@@ -10,6 +10,7 @@ produced; regenerate it with ``python -m tests.test_errors``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -121,6 +122,11 @@ CASES = [
          sections={"preprocess": 'scaling = "zscore"'}),
     Case("wrong-type-columns", "a string where a list is expected", ("bad.toml", "[features] columns"),
          sections={"features": 'entity = "id"\nsql = "SELECT * FROM people"\ncolumns = "a"'}),
+    Case("lock-timeout-negative", "a negative [project] lock_timeout", ("bad.toml", "[project] lock_timeout"),
+         sections={"project": 'name = "bad"\nlock_timeout = -1'}),
+    Case("lock-timeout-text", "a string for [project] lock_timeout",
+         ("bad.toml", "[project] lock_timeout", "'5'"),
+         sections={"project": 'name = "bad"\nlock_timeout = "5"'}),
     Case("k-below-2", "k = 1", ("bad.toml", "[model] k", ">= 2"), sections={"model": "k = 1"}),
     Case("k-range-below-2", "k_range starting at 1", ("bad.toml", "[model] k_range", ">= 2"),
          sections={"model": "k_range = [1, 4]"}),
@@ -286,6 +292,8 @@ def test_a_constant_feature_is_scaled_to_zero_with_a_warning_that_says_so(tmp_pa
         values = con.execute("SELECT DISTINCT value_scaled FROM segsql.centroids_latest WHERE feature = 'c'")
         assert (scale, center) == (1.0, 7.0)  # centred, not divided by zero
         assert values.fetchall() == [(0.0,)]
+        recorded = con.execute("SELECT warnings FROM segsql.runs_latest").fetchall()[0][0]
+        assert json.loads(recorded) == [warnings[0].removeprefix("Warning: ")]
 
 
 @pytest.mark.parametrize("scaling", ["standard", "minmax", "robust"])
