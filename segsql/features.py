@@ -67,7 +67,15 @@ def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
                 _reason(exc), query=f"[features.rfm] over source {f.rfm.source!r}"
             ) from None
         params = {"as_of": f.rfm.as_of.isoformat()}
-        _run_feature_query(con, sql.load("features/rfm"), origin=origin, params=params)
+        try:
+            _run_feature_query(con, sql.load("features/rfm"), origin=origin, params=params)
+        except QueryError as exc:
+            # the recipe's SQL is ours; what the user can fix is the source and its columns
+            # (DuckDB's "LINE n:" context would quote our query file, so it is cut)
+            raise QueryError(
+                _reason(exc).split(" LINE ")[0],
+                query=f"[features.rfm] over source {f.rfm.source!r} ({origin})",
+            ) from None
         query_entity = "segsql_entity"
     else:
         if f.file is not None:

@@ -57,6 +57,10 @@ class Case:
     exit_code: int = 1
 
 
+RFM_FEATURES = 'entity = "id"\nrecipe = "rfm"'
+RFM = 'source = "{}"\ntimestamp = "{}"\namount = "a"\nas_of = 2024-01-01'
+
+
 def _people(rows: str, header: str = "id,a,b,name") -> str:
     return header + "\n" + textwrap.dedent(rows).strip() + "\n"
 
@@ -196,6 +200,15 @@ CASES = [
          ("[features] sql", "Conversion Error"),
          sections={"features": "entity = \"id\"\n"
                                "sql = \"SELECT id, CAST(name || 'x' AS INTEGER) AS a FROM people\""}),
+    Case("rfm-missing-column", "the RFM recipe naming a column the source does not have",
+         ("[features.rfm]", "'people'", "when"),
+         sections={"features": RFM_FEATURES, "features.rfm": RFM.format("people", "when")}),
+    Case("rfm-timestamp-not-a-date", "the RFM recipe's timestamp column holding text",
+         ("[features.rfm]", "'people'", "Conversion Error", "column name"),
+         sections={"features": RFM_FEATURES, "features.rfm": RFM.format("people", "name")}),
+    Case("rfm-unknown-source", "the RFM recipe naming no configured source",
+         ("[features.rfm] source", "'sales'"),
+         sections={"features": RFM_FEATURES, "features.rfm": RFM.format("sales", "a")}),
     # --- validate takes the same path -----------------------------------------
     Case("validate-duplicate-entities", "`segsql validate` on duplicate entities", ("more than once",),
          command="validate",
