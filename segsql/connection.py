@@ -38,7 +38,12 @@ def connect(
         if read_only and not path.exists():
             raise DatabaseError(f"{path}: no database yet; run `segsql run` first")
         if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"{path}: cannot create the database's folder {path.parent} ({exc.strerror})"
+                ) from None
     own = _open(database, read_only=read_only, timeout=config.project.lock_timeout)
     try:
         yield own
