@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -23,6 +24,9 @@ import pytest
 import segsql
 
 from .safety import differences, kill, same, snapshot, start_run, wait_for_pause, write_blobs, write_config
+
+# SIGKILL, process groups and select() on pipes: POSIX
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and pipes")
 
 TABLES = ("runs", "k_sweep", "scaler", "centroids", "segments", "profiles", "segment_summary")
 
