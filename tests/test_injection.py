@@ -237,3 +237,24 @@ def test_a_feature_query_that_is_not_one_select_is_refused(tmp_path: Path, query
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("SELECT alive FROM main.canary").fetchall() == [(42,)]
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "other.duckdb").exists()
+
+
+@pytest.mark.parametrize("name", ['x"; DROP TABLE main.canary; --', "select", "a.b", "Ünï 客户"])
+def test_a_source_table_with_a_hostile_qualified_name_is_read_as_it_is(tmp_path: Path, name: str) -> None:
+    config, database = _setup(tmp_path, **PLAIN)
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"CREATE SCHEMA {q(name)}")
+        con.execute(
+            f"CREATE TABLE {q(name)}.{q(name)} AS SELECT * FROM read_csv($p)",
+            {"p": str(tmp_path / "data.csv")},
+        )
+    qualified = f"{q(name)}.{q(name)}"  # how a user writes it in `table =`: quoted parts
+    text = config.read_text()
+    start = text.index("path = ", text.index("[sources."))
+    end = text.index("\n", start)
+    config.write_text(text[:start] + f"table = {_toml_str(qualified)}" + text[end:])
+    result = segsql.run(config)
+    assert result.segments.height == 40
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("SELECT alive FROM main.canary").fetchall() == [(42,)]
+        assert con.execute(f"SELECT count(*) FROM {qualified}").fetchall() == [(40,)]
