@@ -45,6 +45,8 @@ class ProjectConfig(_Section):
     name: str = "segsql"
     database: str | None = None
     schema_name: str = Field("segsql", alias="schema", min_length=1)
+    # seconds to wait for another process's lock on the database before failing
+    lock_timeout: float = Field(0.0, ge=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
@@ -161,7 +163,7 @@ class ModelConfig(_Section):
         if value == "auto":
             return value
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError('must be an integer >= 2 or "auto"')
+            raise ValueError(f'must be an integer >= 2 or "auto" (got {value!r})')
         if value < 2:
             raise ValueError(f"must be >= 2 (got {value})")
         return value
@@ -316,7 +318,7 @@ def _build(data: dict[str, Any], *, base_dir: Path, path: Path | None, text: str
             message = "is required"
         else:
             message = first["msg"].removeprefix("Value error, ")
-            if "input" in first and first["type"].endswith("_type"):
+            if "input" in first and first["type"].endswith(("_type", "literal_error")):
                 message += f" (got {first['input']!r})"
         raise ConfigError(message, path=path or "<config>", key=key) from None
     return Config(root, base_dir=base_dir, path=path, text=text)

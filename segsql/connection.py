@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,22 +38,52 @@ def connect(
         if read_only and not path.exists():
             raise DatabaseError(f"{path}: no database yet; run `segsql run` first")
         if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        own = duckdb.connect(database, read_only=read_only)
-    except duckdb.IOException as exc:
-        message = str(exc).splitlines()[0]
-        if "lock" in message.lower():
-            raise DatabaseError(
-                f"{database}: the database is in use by another process (is another run going?)"
-            ) from None
-        raise DatabaseError(f"{database}: cannot open the database ({message})") from None
-    except duckdb.Error as exc:
-        raise DatabaseError(f"{database}: cannot open the database ({exc})") from None
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"{path}: cannot create the database's folder {path.parent} ({exc.strerror})"
+                ) from None
+    own = _open(database, read_only=read_only, timeout=config.project.lock_timeout)
     try:
         yield own
     finally:
         own.close()
+
+
+def _open(database: str, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    # DuckDB allows one writing process per file and holds the lock while a
+    # connection is open; wait up to `timeout` seconds for it, then say who holds it
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return duckdb.connect(database, read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc).splitlines()[0]
+            if "lock" not in message.lower():
+                raise DatabaseError(f"{database}: cannot open the database ({message})") from None
+            if time.monotonic() >= deadline:
+                raise DatabaseError(_locked(database, message, timeout)) from None
+            time.sleep(min(0.25, max(deadline - time.monotonic(), 0.01)))
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{database}: cannot open the database ({exc})") from None
+
+
+def _locked(database: str, message: str, timeout: float) -> str:
+    """The one-line message for a database another process holds.
+
+    >>> _locked("a.duckdb", 'Conflicting lock is held in /usr/bin/python3 (PID 42). See also …', 0)
+    'a.duckdb: the database is in use by another process (PID 42; another segsql run?); \
+[project] lock_timeout = 0 s, so not waiting'
+    """
+    pid = re.search(r"\(PID (\d+)\)", message)
+    holder = f"PID {pid.group(1)}; " if pid else ""
+    waited = (
+        f"waited {timeout:g} s ([project] lock_timeout)"
+        if timeout
+        else ("[project] lock_timeout = 0 s, so not waiting")
+    )
+    return f"{database}: the database is in use by another process ({holder}another segsql run?); {waited}"
 
 
 @contextmanager

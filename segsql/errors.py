@@ -11,7 +11,17 @@ from pathlib import Path
 
 
 class SegsqlError(Exception):
-    """Root of every error segsql raises on purpose."""
+    """Root of every error segsql raises on purpose.
+
+    Its message is one line: a line break in it (a column named with one, a
+    multi-line message from DuckDB) is shown as ``\\n``.
+
+    >>> str(DataError("column 'a\\nb' is all NULL"))
+    "column 'a\\\\nb' is all NULL"
+    """
+
+    def __str__(self) -> str:
+        return super().__str__().replace("\r", "\\r").replace("\n", "\\n")
 
 
 class ConfigError(SegsqlError):

@@ -67,7 +67,15 @@ def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
                 _reason(exc), query=f"[features.rfm] over source {f.rfm.source!r}"
             ) from None
         params = {"as_of": f.rfm.as_of.isoformat()}
-        sql.create_user_features(con, sql.load("features/rfm"), origin=origin, params=params)
+        try:
+            _run_feature_query(con, sql.load("features/rfm"), origin=origin, params=params)
+        except QueryError as exc:
+            # the recipe's SQL is ours; what the user can fix is the source and its columns
+            # (DuckDB's "LINE n:" context would quote our query file, so it is cut)
+            raise QueryError(
+                _reason(exc).split(" LINE ")[0],
+                query=f"[features.rfm] over source {f.rfm.source!r} ({origin})",
+            ) from None
         query_entity = "segsql_entity"
     else:
         if f.file is not None:
@@ -81,7 +89,7 @@ def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
                 ) from None
         else:
             origin, text = f"{config.name}: [features] sql", f.sql or ""
-        sql.create_user_features(con, text, origin=origin)
+        _run_feature_query(con, text, origin=origin)
         query_entity = entity
 
     described = _describe(con, origin)
@@ -102,6 +110,42 @@ def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
         null_counts=tuple(nulls),
         origin=origin,
     )
+
+
+def _run_feature_query(
+    con: duckdb.DuckDBPyConnection, text: str, *, origin: str, params: dict | None = None
+) -> None:
+    try:
+        sql.create_user_features(con, text, origin=origin, params=params)
+    except QueryError as exc:
+        # a CSV row that breaks the sniffed dialect or types is only met here, when
+        # the whole file is read: name the file and the row instead of the query
+        detail = _csv_detail(exc.__context__)
+        if detail is None:
+            raise
+        raise QueryError(detail, query=origin, sql=exc.sql) from None
+
+
+def _csv_detail(cause: BaseException | None) -> str | None:
+    """``<file>: CSV error on line N: <reason> (row: …)`` from DuckDB's long CSV message.
+
+    >>> _csv_detail(duckdb.InvalidInputException(
+    ...     "Invalid Input Error: CSV Error on Line: 7\\nOriginal Line: 6,1,2,3\\n"
+    ...     "Expected Number of Columns: 3 Found: 4\\nPossible fixes:\\n  file = a.csv\\n"))
+    "a.csv: CSV error on line 7: Expected Number of Columns: 3 Found: 4 (row: '6,1,2,3')"
+    """
+    if not isinstance(cause, duckdb.Error) or "CSV Error on Line" not in str(cause):
+        return None
+    lines = [line.strip() for line in str(cause).splitlines()]
+    found = {
+        key: next((line.split(prefix, 1)[1].strip() for line in lines if prefix in line), None)
+        for key, prefix in (("line", "CSV Error on Line:"), ("row", "Original Line:"), ("file", "file = "))
+    }
+    after = lines.index(next(line for line in lines if "Original Line:" in line)) if found["row"] else 0
+    reason = next((line for line in lines[after + 1 :] if line), "")
+    row = found["row"] if found["row"] is None or len(found["row"]) <= 80 else found["row"][:77] + "..."
+    where = f"{found['file']}: " if found["file"] else ""
+    return f"{where}CSV error on line {found['line']}: {reason}" + (f" (row: {row!r})" if row else "")
 
 
 def _reason(exc: QueryError) -> str:

@@ -63,8 +63,11 @@ def fit_model(X: np.ndarray, model: ModelConfig, *, n_distinct: int | None = Non
     points than K" into a clear error instead of scikit-learn's warning.
     """
     n = X.shape[0]
-    if isinstance(model.k, int) and model.k > n:
-        raise DataError(f"[model] k = {model.k} but there are only {n} rows to segment")
+    if isinstance(model.k, int) and model.k >= n:
+        # K = n rows is one row a segment: nothing learnt, and the silhouette is undefined
+        raise DataError(
+            f"[model] k = {model.k} but there are only {n} rows to segment (K must be below that)"
+        )
     if isinstance(model.k, int) and n_distinct is not None and model.k > n_distinct:
         raise DataError(
             f"[model] k = {model.k} but there are only {n_distinct} distinct points to segment"

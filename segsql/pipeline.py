@@ -23,6 +23,7 @@ from .preprocess import preprocess
 from .projection import project
 from .report import write_report
 from .sources import register_sources
+from .testhook import pause_point
 from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, write_run
 
 __all__ = ["RunResult", "ValidationResult", "run", "validate"]
@@ -89,6 +90,7 @@ class _Stages:
     def __call__(self, name: str) -> Iterator[None]:
         if self.progress:
             self.progress(name)
+        pause_point(name)
         start = time.perf_counter()
         try:
             yield

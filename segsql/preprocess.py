@@ -7,6 +7,7 @@ macros in ``queries/preprocess/macros.sql`` apply them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +107,12 @@ def preprocess(con: duckdb.DuckDBPyConnection, config: Config, features: Feature
     scalers = []
     for i, column in enumerate(columns):
         center, scale = stats[f"center_{i}"], stats[f"scale_{i}"]
+        if center is None or not math.isfinite(center) or (scale is not None and not math.isfinite(scale)):
+            # sums of values near the double range overflow; k-means would get NaN
+            raise DataError(
+                f"{features.origin}: feature {column!r} cannot be scaled: its {pre.scaling} statistics "
+                "overflow double precision (values too large; rescale it in the feature query)"
+            )
         if scale is None or scale == 0:
             # as scikit-learn's scalers do: a constant feature is centred, not divided
             warnings.append(

@@ -57,6 +57,8 @@ def register_sources(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str
             target = path
             if not glob.glob(path) and not Path(path).exists():
                 raise SourceError(f"{path}: file not found ({where} path = {source.path!r})")
+            if Path(path).is_dir():
+                raise SourceError(f"{path}: is a folder, not a file ({where} path = {source.path!r})")
             reader = reader_for(path, source.format)
             try:
                 sql.execute(con, "sources/file", name=key, reader=reader, path=path)

@@ -50,6 +50,8 @@ __all__ = [
 ]
 
 _TEMPLATE = re.compile(r"\{\{\s*(\w+)\s*(?::(.*?))?\}\}", re.DOTALL)
+_MARKS = re.compile(r"@col|@i")
+_QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
 
 
 def quote_ident(name: str) -> str:
@@ -134,7 +136,8 @@ def render(text: str, *, columns: Sequence[str] = (), **names: str | tuple[str, 
         sep = {"columns": ",\n       ", "all": " AND "}[word]
         body = body.strip()
         return sep.join(
-            body.replace("@col", quote_ident(col)).replace("@i", str(i))
+            # one pass, so that an "@i" inside a column's name is not replaced too
+            _MARKS.sub(lambda m, col=col, i=i: quote_ident(col) if m[0] == "@col" else str(i), body)
             for i, col in enumerate(columns)
         )
 
@@ -185,7 +188,9 @@ def _prepare(
     # comments go before expansion: a quoted name holding a newline must not
     # be able to end a comment line and start a statement
     text = render(_strip_comments(load(name)), columns=columns, **names)
-    used = set(re.findall(r"\$(\w+)", text))
+    # a `$name` inside a quoted identifier or a string is not a parameter; binding
+    # it anyway would make DuckDB refuse the statement (excess parameters)
+    used = set(re.findall(r"\$(\w+)", _QUOTED.sub("", text)))
     return text, {k: v for k, v in (params or {}).items() if k in used}
 
 

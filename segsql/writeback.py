@@ -19,6 +19,7 @@ from .model import ModelResult
 from .naming import Contrast, describe_segments, texts_frame
 from .preprocess import Preprocessed
 from .profiles import write_profiles
+from .testhook import pause_point
 
 __all__ = ["OUTPUT_TABLES", "write_run"]
 
@@ -102,10 +103,12 @@ def write_run(
                 table=(schema, table), view=(schema, f"{table}_latest"), runs=(schema, "runs"),
             )  # fmt: skip
         create_assign_macro(con, schema=schema, entity=features.entity, columns=pre.columns)
+        pause_point("commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    pause_point("committed")
     return run_id
 
 

@@ -1,0 +1,30 @@
+"""A test hook: stop the process at a named point, so a test can kill it exactly there.
+
+Set ``SEGSQL_TEST_PAUSE_AT`` to a point's name and a run stops there for good,
+after printing ``segsql: paused at <name>`` on stderr; nothing else changes.
+The points are the start of each pipeline stage (``sources``, ``features``,
+``preprocess``, ``matrix``, ``model``, ``writeback``), ``commit`` (inside the
+write-back transaction, every row written, just before COMMIT) and
+``committed`` (just after it). ``tests/test_crash.py`` SIGKILLs runs paused at
+each; ``tests/test_locking.py`` holds the database with one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+__all__ = ["ENV", "pause_point"]
+
+ENV = "SEGSQL_TEST_PAUSE_AT"
+
+
+def pause_point(name: str) -> None:
+    """Stop forever here when ``SEGSQL_TEST_PAUSE_AT`` names this point; else do nothing."""
+    if os.environ.get(ENV) != name:
+        return
+    sys.stderr.write(f"segsql: paused at {name} (pid {os.getpid()})\n")
+    sys.stderr.flush()
+    while True:  # until the test kills the process
+        time.sleep(60)

@@ -1,0 +1,400 @@
+"""Bad input gives one line, ``Error: …``, naming the file, key or column; never a traceback.
+
+Each case below writes a config (and its data files) into a temporary folder,
+runs the real CLI on it (``segsql run`` unless the case says otherwise) and
+checks: a non-zero exit, exactly one line on stderr, starting ``Error: ``,
+containing every expected fragment (the file, key or column at fault), and no
+traceback. ``tests/BAD_INPUTS.md`` lists the same cases with the message each
+produced; regenerate it with ``python -m tests.test_errors``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from segsql.cli import app
+
+GOOD_CSV = """\
+id,a,b,name
+1,1.0,10.0,ann
+2,2.0,11.0,bob
+3,3.0,15.0,cy
+4,8.0,30.0,dee
+5,9.0,31.0,eve
+6,10.0,35.0,fay
+"""
+
+BASE = {
+    "project": 'name = "bad"\ndatabase = "run.duckdb"',
+    "sources.people": 'path = "people.csv"',
+    "features": 'entity = "id"\nsql = "SELECT id, a, b FROM people"',
+    "preprocess": 'scaling = "standard"\nimpute = "error"',
+    "model": "k = 2\nk_range = [2, 3]\nn_init = 2",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: what it is, the config sections it changes, what the error must name."""
+
+    id: str
+    what: str
+    expect: tuple[str, ...]
+    sections: dict[str, str | None] = field(default_factory=dict)
+    files: dict[str, str | bytes | None] = field(default_factory=dict)
+    command: str = "run"
+    config_text: str | None = None  # the whole config file, instead of BASE + sections
+    config_name: str = "bad.toml"
+    exit_code: int = 1
+
+
+RFM_FEATURES = 'entity = "id"\nrecipe = "rfm"'
+RFM = 'source = "{}"\ntimestamp = "{}"\namount = "a"\nas_of = 2024-01-01'
+
+
+def _people(rows: str, header: str = "id,a,b,name") -> str:
+    return header + "\n" + textwrap.dedent(rows).strip() + "\n"
+
+
+CASES = [
+    # --- files ---------------------------------------------------------------
+    Case("missing-config", "the config file does not exist", ("nope.toml", "not found"),
+         config_name="nope.toml", config_text=None, files={"nope.toml": None}),
+    Case("config-is-a-folder", "the config path is a folder (unreadable)", ("bad.toml", "cannot read"),
+         files={"bad.toml/": ""}),
+    Case("config-not-toml", "the config is not valid TOML", ("bad.toml", "not valid TOML"),
+         config_text="[project\nname = 1\n"),
+    Case("config-not-utf8", "the config is not UTF-8 text", ("bad.toml", "cannot read"),
+         config_text=b"[project]\nname = \"\xff\xfe\"\n"),
+    Case("missing-source-file", "a source file does not exist",
+         ("missing.csv", "[sources.people]", "not found"),
+         sections={"sources.people": 'path = "missing.csv"'}),
+    Case("source-glob-matches-nothing", "a source glob matches no file", ("*.parquet", "not found"),
+         sections={"sources.people": 'path = "parts/*.parquet"'}),
+    Case("source-is-a-folder", "a source path is a folder", ("people.csv", "[sources.people]"),
+         files={"people.csv": None, "people.csv/": ""}),
+    Case("unreadable-source-file", "a source file without read permission",
+         ("people.csv", "[sources.people]"),
+         files={"people.csv": GOOD_CSV, "chmod:people.csv": "000"}),
+    Case("source-not-utf8", "a CSV source that is not UTF-8 (binary garbage)", ("people.csv", "utf-8"),
+         files={"people.csv": b"\x00\x01\x02\xff\xfe garbage\n\x00\x00"}),
+    Case("malformed-csv-ragged", "a CSV whose rows have different numbers of fields",
+         ("people.csv",),
+         files={"people.csv": "id,a,b\n" + "".join(f"{i},{i}.5,{i}\n" for i in range(1, 3000))
+                              + "3000,1,2,3,4\n3001,x\n"}),
+    Case("malformed-csv-late", "a CSV with a bad row after the sniffer's sample (row 30001)",
+         ("people.csv", "line 30002", "Expected Number of Columns"), files={"people.csv": "id,a,b\n"
+                                        + "".join(f"{i},{i}.5,{i}\n" for i in range(1, 30001))
+                                        + "30001,1,2,3,4\n"}),
+    Case("csv-type-changes-late", "a CSV column typed by its first rows, with text in row 25001",
+         ("people.csv", "line 25002", '"oops"'),
+         files={"people.csv": "id,a,b\n" + "".join(f"{i},{i},{i % 7}\n" for i in range(1, 25001))
+                              + "25001,oops,1\n"}),
+    Case("parquet-not-parquet", "a .parquet source that is not Parquet", ("people.parquet", "parquet"),
+         sections={"sources.people": 'path = "people.parquet"'}, files={"people.parquet": "id,a\n1,2\n"}),
+    Case("json-malformed", "a .json source that is not JSON", ("people.json", "json"),
+         sections={"sources.people": 'path = "people.json"'}, files={"people.json": "{ not json ]"}),
+    Case("empty-source-file", "a source file with zero bytes", ("people.csv",),
+         files={"people.csv": ""}),
+    Case("header-only-source", "a CSV source with a header and no rows", ("people.csv", "no rows"),
+         files={"people.csv": "id,a,b,name\n"}),
+    Case("missing-source-table", "a `table =` source that does not exist", ("[sources.people]", "main.nope"),
+         sections={"sources.people": 'table = "main.nope"'}),
+    Case("missing-feature-file", "`[features] file` does not exist", ("features.sql", "[features] file"),
+         sections={"features": 'entity = "id"\nfile = "features.sql"'}),
+    Case("database-folder-is-a-file", "the database's folder is a file", ("people.csv", "folder"),
+         sections={"project": 'name = "bad"\ndatabase = "people.csv/run.duckdb"'}),
+    Case("schema-in-system-catalog", "[project] schema = \"information_schema\"",
+         ("tables.sql", "system catalog"),
+         sections={"project": 'name = "bad"\ndatabase = "run.duckdb"\nschema = "information_schema"'}),
+    Case("database-not-duckdb", "the database path is a file that is not a DuckDB database", ("run.duckdb",),
+         files={"run.duckdb": "this is not a database\n" * 100}),
+    # --- config keys and values --------------------------------------------
+    Case("unknown-key", "an unknown key in a section", ("bad.toml", "[model] clusters", "unknown key"),
+         sections={"model": "clusters = 4"}),
+    Case("unknown-section", "an unknown section", ("bad.toml", "modle", "unknown key"),
+         sections={"modle": "k = 4"}),
+    Case("wrong-type-k", "a string where an integer is expected", ("bad.toml", "[model] k", "four"),
+         sections={"model": 'k = "four"'}),
+    Case("wrong-type-n-init", "a string for n_init", ("bad.toml", "[model] n_init", "'10'"),
+         sections={"model": 'k = 2\nn_init = "10"'}),
+    Case("wrong-type-scaling", "a value not in the choices", ("bad.toml", "[preprocess] scaling", "zscore"),
+         sections={"preprocess": 'scaling = "zscore"'}),
+    Case("wrong-type-columns", "a string where a list is expected", ("bad.toml", "[features] columns"),
+         sections={"features": 'entity = "id"\nsql = "SELECT * FROM people"\ncolumns = "a"'}),
+    Case("lock-timeout-negative", "a negative [project] lock_timeout", ("bad.toml", "[project] lock_timeout"),
+         sections={"project": 'name = "bad"\nlock_timeout = -1'}),
+    Case("lock-timeout-text", "a string for [project] lock_timeout",
+         ("bad.toml", "[project] lock_timeout", "'5'"),
+         sections={"project": 'name = "bad"\nlock_timeout = "5"'}),
+    Case("k-below-2", "k = 1", ("bad.toml", "[model] k", ">= 2"), sections={"model": "k = 1"}),
+    Case("k-range-below-2", "k_range starting at 1", ("bad.toml", "[model] k_range", ">= 2"),
+         sections={"model": "k_range = [1, 4]"}),
+    Case("k-above-rows", "k larger than the number of rows", ("[model] k = 9", "6 rows"),
+         sections={"model": "k = 9\nk_range = [2, 3]"}),
+    Case("k-equals-rows", "k equal to the number of rows (one row a segment)", ("[model] k = 6", "6 rows"),
+         sections={"model": "k = 6\nk_range = [2, 3]"}),
+    Case("k-above-distinct-points", "fewer distinct points than k",
+         ("[model] k = 4", "3 distinct points"), sections={"model": "k = 4\nk_range = [2, 3]"},
+         files={"people.csv": _people("1,1,1,a\n2,1,1,b\n3,2,2,c\n4,2,2,d\n5,3,3,e\n6,3,3,f")}),
+    Case("auto-k-too-few-rows", 'k = "auto" with a k_range no K of which fits the rows',
+         ("[model] k_range", "rows"), sections={"model": 'k = "auto"\nk_range = [7, 9]'}),
+    Case("transform-of-non-feature", "a transform for a column that is not a feature",
+         ("bad.toml", "[features.transforms] name"),
+         sections={"features.transforms": 'name = "log1p"'}),
+    Case("newline-in-a-name", "an error message that lists a column named with a line break",
+         ("[features.transforms] nope", "new\\nline"),
+         sections={"features": 'entity = "id"\nsql = "SELECT id, a AS \\"new\\nline\\" FROM people"',
+                   "features.transforms": 'nope = "log1p"'}),
+    Case("source-both-path-and-table", "a source with both path and table",
+         ("bad.toml", "[sources] people", "path"),
+         sections={"sources.people": 'path = "people.csv"\ntable = "main.x"'}),
+    # --- the feature table --------------------------------------------------
+    Case("entity-missing", "the entity column is not in the feature query's result",
+         ("customer_id", "entity column"),
+         sections={"features": 'entity = "customer_id"\nsql = "SELECT * FROM people"'}),
+    Case("duplicate-entities", "an entity appearing twice", ("'id'", "more than once", "2 ×2"),
+         files={"people.csv": _people("1,1,1,a\n2,2,2,b\n2,3,3,c\n3,4,4,d\n4,5,5,e\n5,6,6,f")}),
+    Case("null-entity", "a row with a NULL entity", ("NULL entity", "'id'"),
+         files={"people.csv": _people("1,1,1,a\n,2,2,b\n3,4,4,d\n4,5,5,e\n5,6,6,f")}),
+    Case("non-numeric-feature", "a text column listed as a feature",
+         ("[features] columns", "'name' (VARCHAR)"),
+         sections={"features": 'entity = "id"\nsql = "SELECT * FROM people"\ncolumns = ["a", "name"]'}),
+    Case("no-numeric-feature", "a feature query with no numeric column besides the entity",
+         ("no numeric column", "'id'"),
+         sections={"features": 'entity = "id"\nsql = "SELECT id, name FROM people"'}),
+    Case("feature-column-missing", "a listed feature column the query does not return",
+         ("[features] columns", "'c'"),
+         sections={"features": 'entity = "id"\nsql = "SELECT * FROM people"\ncolumns = ["a", "c"]'}),
+    Case("all-null-column", "a feature column that is all NULL", ("'b'", "all NULL"),
+         sections={"features": 'entity = "id"\nsql = "SELECT id, a, CAST(NULL AS DOUBLE) AS b FROM people"'}),
+    Case("nulls-with-impute-error", 'NULLs when [preprocess] impute = "error"', ("'b'", "2 NULLs", "impute"),
+         files={"people.csv": _people("1,1,1,a\n2,2,,b\n3,3,,c\n4,8,8,d\n5,9,9,e\n6,10,10,f")}),
+    Case("nan-values", "NaN in a feature", ("'b'", "NaN or infinite"),
+         sections={"features": "entity = \"id\"\nsql = \"SELECT id, a, CASE WHEN id = 2 THEN 'nan'::DOUBLE "
+                               "ELSE b END AS b FROM people\""}),
+    Case("infinite-values", "infinity in a feature (from the CSV)", ("'b'", "NaN or infinite"),
+         files={"people.csv": _people("1,1,1,a\n2,2,inf,b\n3,3,3,c\n4,8,8,d\n5,9,9,e\n6,10,10,f")}),
+    Case("log1p-of-negative", "log1p of values <= -1", ("'a'", "log1p"),
+         sections={"features.transforms": 'a = "log1p"'},
+         files={"people.csv": _people("1,-5,1,a\n2,2,2,b\n3,3,3,c\n4,8,8,d\n5,9,9,e\n6,10,10,f")}),
+    Case("sqrt-of-negative", "sqrt of negative values", ("'b'", "sqrt"),
+         sections={"features.transforms": 'b = "sqrt"'},
+         files={"people.csv": _people("1,1,-1,a\n2,2,2,b\n3,3,3,c\n4,8,8,d\n5,9,9,e\n6,10,10,f")}),
+    Case("values-overflow", "values near the double range, whose mean and spread overflow",
+         ("'a'", "overflow"),
+         files={"people.csv": _people("1,1e308,1,a\n2,-1e308,2,b\n3,1e308,3,c\n4,0,8,d\n5,9,9,e\n6,1,10,f")}),
+    Case("all-rows-dropped", 'impute = "drop" with a NULL in every row', ("no rows are left",),
+         sections={"preprocess": 'impute = "drop"'},
+         files={"people.csv": _people("1,1,,a\n2,,2,b\n3,3,,c\n4,,8,d\n5,9,,e\n6,,10,f")}),
+    # --- the feature query --------------------------------------------------
+    Case("sql-error-inline", "an SQL error in `[features] sql`", ("[features] sql", "no_such_column"),
+         sections={"features": 'entity = "id"\nsql = "SELECT id, no_such_column FROM people"'}),
+    Case("sql-syntax-error-inline", "a syntax error in `[features] sql`", ("[features] sql", "syntax error"),
+         sections={"features": 'entity = "id"\nsql = "SELEC id FROM people"'}),
+    Case("sql-error-in-file", "an SQL error in the feature query file",
+         ("features.sql", "Catalog Error", "no_such_table"),
+         sections={"features": 'entity = "id"\nfile = "features.sql"'},
+         files={"features.sql": "-- features\nSELECT id, a FROM no_such_table\n"}),
+    Case("sql-not-a-select", "a feature query that is not a SELECT", ("[features] sql", "one SELECT"),
+         sections={"features": 'entity = "id"\nsql = "DROP TABLE people"'}),
+    Case("sql-two-statements", "a feature query with a second statement", ("[features] sql", "one SELECT"),
+         sections={"features": 'entity = "id"\nsql = "SELECT * FROM people; DROP TABLE x"'}),
+    Case("sql-runtime-error", "a feature query that fails while running (a bad cast)",
+         ("[features] sql", "Conversion Error"),
+         sections={"features": "entity = \"id\"\n"
+                               "sql = \"SELECT id, CAST(name || 'x' AS INTEGER) AS a FROM people\""}),
+    Case("rfm-missing-column", "the RFM recipe naming a column the source does not have",
+         ("[features.rfm]", "'people'", "when"),
+         sections={"features": RFM_FEATURES, "features.rfm": RFM.format("people", "when")}),
+    Case("rfm-timestamp-not-a-date", "the RFM recipe's timestamp column holding text",
+         ("[features.rfm]", "'people'", "Conversion Error", "column name"),
+         sections={"features": RFM_FEATURES, "features.rfm": RFM.format("people", "name")}),
+    Case("rfm-unknown-source", "the RFM recipe naming no configured source",
+         ("[features.rfm] source", "'sales'"),
+         sections={"features": RFM_FEATURES, "features.rfm": RFM.format("sales", "a")}),
+    # --- validate takes the same path -----------------------------------------
+    Case("validate-duplicate-entities", "`segsql validate` on duplicate entities", ("more than once",),
+         command="validate",
+         files={"people.csv": _people("1,1,1,a\n1,2,2,b\n3,4,4,d\n4,5,5,e\n5,6,6,f")}),
+    Case("validate-missing-source", "`segsql validate` on a missing file", ("missing.csv", "not found"),
+         command="validate", sections={"sources.people": 'path = "missing.csv"'}),
+    Case("query-without-database", "`segsql query` before any run", ("run.duckdb", "no database"),
+         command="query"),
+]  # fmt: skip
+
+
+def _toml(sections: dict[str, str | None]) -> str:
+    merged = {**BASE, **sections}
+    return "".join(f"[{name}]\n{body}\n\n" for name, body in merged.items() if body is not None)
+
+
+def materialize(case: Case, folder: Path) -> Path:
+    """Write the case's config and files into ``folder``; return the config path."""
+    config = folder / case.config_name
+    text = case.config_text if case.config_text is not None else _toml(case.sections)
+    if case.config_name == "bad.toml" and "bad.toml/" not in case.files:
+        if isinstance(text, bytes):
+            config.write_bytes(text)
+        else:
+            config.write_text(text)
+    files: dict[str, str | bytes | None] = {"people.csv": GOOD_CSV, **case.files}
+    for name, content in files.items():
+        if content is None or name.startswith("chmod:"):
+            continue
+        if name.endswith("/"):
+            (folder / name).mkdir(parents=True, exist_ok=True)
+        elif isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            (folder / name).write_text(content)
+    for name, mode in files.items():
+        if name.startswith("chmod:"):
+            (folder / name.removeprefix("chmod:")).chmod(int(str(mode), 8))
+    return config
+
+
+def invoke(case: Case, config: Path) -> tuple[int, str, str]:
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    args = {"run": ["run", "--quiet", str(config)], "validate": ["validate", str(config)],
+            "query": ["query", str(config), "SELECT 1"]}[case.command]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_gives_one_clear_error_line(case: Case, tmp_path: Path) -> None:
+    if any(n.startswith("chmod:") for n in case.files) and _is_root():
+        pytest.skip("root reads files whatever their permissions")
+    code, stdout, stderr = invoke(case, materialize(case, tmp_path))
+    lines = stderr.splitlines()
+    assert code == case.exit_code, stderr
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("Error: "), stderr
+    assert "Traceback" not in stderr + stdout
+    assert not lines[0].startswith("Error: unexpected "), "a bad input reached the bug handler: " + lines[0]
+    for fragment in case.expect:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+
+
+def test_debug_shows_the_traceback_and_the_same_error_line(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.id == "duplicate-entities")
+    config = materialize(case, tmp_path)
+    result = CliRunner().invoke(app, ["--debug", "run", "--quiet", str(config)])
+    assert result.exit_code == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("Error: ")
+
+
+def test_a_constant_feature_is_scaled_to_zero_with_a_warning_that_says_so(tmp_path: Path) -> None:
+    config = materialize(Case("constant", "", (), sections={
+        "features": 'entity = "id"\nsql = "SELECT id, a, 7.0 AS c FROM people"'}), tmp_path)  # fmt: skip
+    result = CliRunner().invoke(app, ["run", str(config)])
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
+    assert warnings == [
+        "Warning: feature 'c' is constant after preprocessing: scaled to 0, "
+        "it does not influence the segments"
+    ]
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "run.duckdb"), read_only=True) as con:
+        scale, center = con.execute(
+            "SELECT scale, center FROM segsql.scaler_latest WHERE feature = 'c'"
+        ).fetchall()[0]
+        values = con.execute("SELECT DISTINCT value_scaled FROM segsql.centroids_latest WHERE feature = 'c'")
+        assert (scale, center) == (1.0, 7.0)  # centred, not divided by zero
+        assert values.fetchall() == [(0.0,)]
+        recorded = con.execute("SELECT warnings FROM segsql.runs_latest").fetchall()[0][0]
+        assert json.loads(recorded) == [warnings[0].removeprefix("Warning: ")]
+
+
+@pytest.mark.parametrize("scaling", ["standard", "minmax", "robust"])
+def test_a_constant_feature_never_divides_by_zero_under_any_scaling(tmp_path: Path, scaling: str) -> None:
+    config = materialize(Case("constant", "", (), sections={
+        "features": 'entity = "id"\nsql = "SELECT id, a, 7.0 AS c FROM people"',
+        "preprocess": f'scaling = "{scaling}"'}), tmp_path)  # fmt: skip
+    result = CliRunner().invoke(app, ["run", "--quiet", str(config)])
+    assert result.exit_code == 0, result.stderr
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "run.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT scale FROM segsql.scaler_latest WHERE feature = 'c'").fetchall()
+        assert rows == [(1.0,)]
+        finite = con.execute(
+            "SELECT bool_and(isfinite(value_scaled) AND isfinite(value)) FROM segsql.centroids_latest"
+        ).fetchall()
+        assert finite == [(True,)]
+
+
+def test_an_unexpected_exception_is_one_line_with_exit_2(monkeypatch, tmp_path: Path) -> None:
+    import segsql
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("float division by zero\nsecond line")
+
+    monkeypatch.setattr(segsql, "run", broken)
+    config = materialize(Case("ok", "", ()), tmp_path)
+    result = CliRunner().invoke(app, ["run", "--quiet", str(config)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Error: unexpected ZeroDivisionError: float division by zero (run with --debug for the traceback)"
+    ]
+
+
+def test_the_bad_inputs_note_lists_every_case() -> None:
+    note = (Path(__file__).parent / "BAD_INPUTS.md").read_text()
+    listed = set(re.findall(r"^\| `([\w-]+)` \|", note, flags=re.M))
+    assert listed == {c.id for c in CASES}, "regenerate with: python -m tests.test_errors"
+
+
+def _markdown(results: list[tuple[Case, int, str]]) -> str:
+    head = textwrap.dedent("""\
+        # Bad inputs tried, and what each produced
+
+        Generated by `python -m tests.test_errors` from the cases in `tests/test_errors.py`,
+        which checks each of them: the exit code, exactly one line on stderr starting with
+        `Error: `, naming the file, config key or column, and no traceback. Temporary folders
+        are shown as `<tmp>`. Case `unreadable-source-file` needs a non-root user (root reads
+        files whatever their mode); it is skipped under root.
+
+        A constant (zero-variance) feature is not an error: the run succeeds, the feature is
+        centred and left unscaled (scale 1, as scikit-learn's scalers do, so nothing divides
+        by zero) and segsql prints `Warning: feature 'c' is constant after preprocessing:
+        scaled to 0, it does not influence the segments` (tested in the same file).
+
+        | case | bad input | command | exit | stderr |
+        |---|---|---|---|---|
+        """)
+    rows = []
+    for case, code, stderr in results:
+        message = stderr.strip().replace("|", "\\|").replace("\n", " ⏎ ")
+        rows.append(f"| `{case.id}` | {case.what} | `segsql {case.command}` | {code} | `{message}` |")
+    return head + "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # python -m tests.test_errors: regenerate tests/BAD_INPUTS.md
+    import tempfile
+
+    results = []
+    for case in CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp).resolve()
+            code, _, stderr = invoke(case, materialize(case, folder))
+            results.append((case, code, stderr.replace(str(folder), "<tmp>")))
+    out = Path(__file__).parent / "BAD_INPUTS.md"
+    out.write_text(_markdown(results))
+    print(f"wrote {out} ({len(results)} cases)", file=sys.stderr)
