@@ -22,8 +22,8 @@ import duckdb
 import pytest
 
 import segsql
-from segsql.writeback import OUTPUT_TABLES
 from segsql.sql import quote_ident as q
+from segsql.writeback import OUTPUT_TABLES
 
 HOSTILE = [
     'double"quote',
