@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
 from .config import ModelConfig
 from .errors import DataError
+from .silhouette import silhouette_score
 
 __all__ = ["SweepPoint", "ModelResult", "fit_model", "make_estimator"]
 
@@ -56,11 +58,22 @@ def make_estimator(model: ModelConfig, k: int) -> KMeans | MiniBatchKMeans | Bis
     return KMeans(**common)
 
 
-def fit_model(X: np.ndarray, model: ModelConfig, *, n_distinct: int | None = None) -> ModelResult:
+# on_step(what, done, total): the sweep's K values one by one, then the final fit
+StepCallback = Callable[[str, int, int], None]
+
+
+def fit_model(
+    X: np.ndarray,
+    model: ModelConfig,
+    *,
+    n_distinct: int | None = None,
+    on_step: StepCallback | None = None,
+) -> ModelResult:
     """Sweep K over ``model.ks()``, choose K, fit it on every row, renumber the segments.
 
     ``n_distinct`` (distinct rows of ``X``, when known) turns "fewer distinct
     points than K" into a clear error instead of scikit-learn's warning.
+    ``on_step`` is told as each K of the sweep starts, and when the final fit starts.
     """
     n = X.shape[0]
     if isinstance(model.k, int) and model.k > n:
@@ -85,11 +98,18 @@ def fit_model(X: np.ndarray, model: ModelConfig, *, n_distinct: int | None = Non
     else:
         sample, Xs = None, X
 
-    fitted = {k: _fit(Xs, model, k) for k in ks}
-    points = {k: _metrics(Xs, est.labels_, est.inertia_, model) for k, est in fitted.items()}
+    steps = len(ks) + 1
+    fitted, points = {}, {}
+    for done, kk in enumerate(ks):
+        if on_step:
+            on_step(f"K sweep, K = {kk}", done, steps)
+        fitted[kk] = _fit(Xs, model, kk)
+        points[kk] = _metrics(Xs, fitted[kk].labels_, fitted[kk].inertia_, model)
     k, k_choice = _choose(model, points)
 
     reused = sample is None and k in fitted  # the sweep already fitted K on every row
+    if on_step:
+        on_step(f"final fit, K = {k}, {n} rows", len(ks), steps)
     final = fitted[k] if reused else _fit(X, model, k)
     if len(np.unique(final.labels_)) < k:
         raise DataError(
@@ -139,13 +159,12 @@ def _fit(X: np.ndarray, model: ModelConfig, k: int):
 def _silhouette(X: np.ndarray, labels: np.ndarray, model: ModelConfig) -> float:
     if len(np.unique(labels)) < 2:
         return float("nan")
+    # segsql.silhouette gives scikit-learn's number (same sample, same distances), faster
     if model.metric_sample and X.shape[0] > model.metric_sample:
-        return float(
-            silhouette_score(
-                X, labels, sample_size=model.metric_sample, random_state=model.random_state
-            )
+        return silhouette_score(
+            X, labels, sample_size=model.metric_sample, random_state=model.random_state
         )
-    return float(silhouette_score(X, labels))
+    return silhouette_score(X, labels)
 
 
 def _metrics(
