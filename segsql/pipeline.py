@@ -20,11 +20,12 @@ from .matrix import load_matrix
 from .model import fit_model
 from .preprocess import preprocess
 from .sources import register_sources
-from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, write_run
+from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, record_timings, write_run
 
 __all__ = ["RunResult", "ValidationResult", "run", "validate"]
 
-Progress = Callable[[str], None]
+# progress(message) as each stage starts; progress(message, done, total) for steps within one
+Progress = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,15 @@ class _Stages:
         finally:
             self.timings[name] = time.perf_counter() - start
 
+    def step(self, stage: str) -> Callable[[str, int, int], None]:
+        """A callback for the steps of ``stage`` (the K sweep's K values, the final fit)."""
+
+        def tell(what: str, done: int, total: int) -> None:
+            if self.progress:
+                self.progress(f"{stage}: {what}", done, total)
+
+        return tell
+
 
 def run(
     config: Config | str | Path,
@@ -117,7 +127,7 @@ def run(
         with stage("matrix"):
             X = load_matrix(db, pre.columns)
         with stage("model"):
-            model = fit_model(X, config.model, n_distinct=n_distinct)
+            model = fit_model(X, config.model, n_distinct=n_distinct, on_step=stage.step("model"))
             del X
         with stage("writeback"):
             attach_labels(db, model)
@@ -125,6 +135,8 @@ def run(
                 started_at=started_at, timings=stage.timings, warnings=pre.warnings, sources=sources
             )
             run_id = write_run(db, config, features=features, pre=pre, model=model, facts=facts)
+        # the runs row was written inside the writeback stage: complete its timings now
+        record_timings(db, config, run_id=run_id, timings=stage.timings)
         tables = {
             table: sql.relation(
                 db, "writeback/run_rows", {"run_id": run_id}, table=(config.schema, table)

@@ -18,7 +18,7 @@ from .model import ModelResult
 from .preprocess import Preprocessed
 from .profiles import names_frame, segment_names, write_profiles
 
-__all__ = ["OUTPUT_TABLES", "write_run"]
+__all__ = ["OUTPUT_TABLES", "record_timings", "write_run"]
 
 OUTPUT_TABLES = (
     "runs",
@@ -97,6 +97,20 @@ def write_run(
         con.execute("ROLLBACK")
         raise
     return run_id
+
+
+def record_timings(
+    con: duckdb.DuckDBPyConnection, config: Config, *, run_id: int, timings: dict[str, float]
+) -> None:
+    """Store the finished stage timings (seconds) in the run's ``runs.timings``."""
+    sql.execute(
+        con, "writeback/run_timings", {"run_id": run_id, "timings": _timings_json(timings)},
+        schema=config.schema,
+    )  # fmt: skip
+
+
+def _timings_json(timings: dict[str, float]) -> str:
+    return json.dumps({k: round(v, 4) for k, v in timings.items()})
 
 
 def _check_segments_table(con: duckdb.DuckDBPyConnection, schema: str, features: Features) -> None:
@@ -187,7 +201,7 @@ def _run_frame(
         "inertia": model.inertia,
         "silhouette": model.silhouette,
         "n_iter": model.n_iter,
-        "timings": json.dumps({k: round(v, 4) for k, v in facts.timings.items()}),
+        "timings": _timings_json(facts.timings),
         "warnings": json.dumps(list(facts.warnings)),
         "segsql_version": __version__,
     }
