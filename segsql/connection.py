@@ -37,8 +37,9 @@ def connect(
             raise DatabaseError(f"{path}: no database yet; run `segsql run` first")
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
+    settings = {"memory_limit": config.project.memory_limit} if config.project.memory_limit else {}
     try:
-        own = duckdb.connect(database, read_only=read_only)
+        own = duckdb.connect(database, read_only=read_only, config=settings)
     except duckdb.IOException as exc:
         message = str(exc).splitlines()[0]
         if "lock" in message.lower():

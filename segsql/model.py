@@ -116,7 +116,7 @@ def fit_model(
             f"k-means found fewer than K = {k} non-empty segments: too few distinct points"
         )
     labels, centers = _renumber(final.labels_, final.cluster_centers_)
-    distances = np.sqrt(((X - centers[labels - 1]) ** 2).sum(axis=1))
+    distances = _distances(X, centers, labels)
     # KMeans reports the inertia of its final centres; the others are recomputed to match
     inertia = float(final.inertia_) if model.algorithm == "kmeans" else float((distances**2).sum())
     silhouette = points[k][0] if reused else _silhouette(X, labels, model)
@@ -145,6 +145,16 @@ def fit_model(
         silhouette=silhouette,
         n_iter=int(getattr(final, "n_iter_", 0)),
     )
+
+
+def _distances(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each row's distance to its segment's centre, in blocks (no full-size temporaries)."""
+    out = np.empty(X.shape[0])
+    step = 1 << 16
+    for start in range(0, X.shape[0], step):
+        block = X[start : start + step] - centers[labels[start : start + step] - 1]
+        out[start : start + step] = np.sqrt(np.einsum("ij,ij->i", block, block))
+    return out
 
 
 def _fit(X: np.ndarray, model: ModelConfig, k: int):
