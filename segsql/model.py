@@ -14,7 +14,10 @@ from .config import ModelConfig
 from .errors import DataError
 from .silhouette import silhouette_score
 
-__all__ = ["SweepPoint", "ModelResult", "fit_model", "make_estimator"]
+__all__ = [
+    "ModelResult", "Sweep", "SweepPoint", "fit_model", "make_estimator", "sweep_k",
+    "sweep_sample_rows", "usable_ks",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -32,15 +35,19 @@ class SweepPoint:
 
 @dataclass(frozen=True)
 class ModelResult:
-    """The final model. Labels are 1..K, numbered largest segment first."""
+    """The final model. Labels are 1..K, numbered largest segment first.
+
+    ``labels`` and ``distances`` are None when the model was streamed
+    (segsql.stream): the labels are then already in DuckDB.
+    """
 
     k: int
     k_choice: str
     sweep: tuple[SweepPoint, ...]
     sweep_rows: int
-    labels: np.ndarray
+    labels: np.ndarray | None
     centers: np.ndarray
-    distances: np.ndarray
+    distances: np.ndarray | None
     inertia: float
     silhouette: float
     n_iter: int
@@ -76,6 +83,42 @@ def fit_model(
     ``on_step`` is told as each K of the sweep starts, and when the final fit starts.
     """
     n = X.shape[0]
+    ks = usable_ks(model, n, n_distinct)
+    sample = sweep_sample_rows(model, n)
+    Xs = X if sample is None else X[sample]
+    sweep = sweep_k(Xs, model, ks, on_step=on_step)
+    fitted, points, k = sweep.fitted, sweep.points, sweep.k
+
+    reused = sample is None and k in fitted  # the sweep already fitted K on every row
+    if on_step:
+        on_step(f"final fit, K = {k}, {n} rows", len(ks), len(ks) + 1)
+    final = fitted[k] if reused else _fit(X, model, k)
+    if len(np.unique(final.labels_)) < k:
+        raise DataError(
+            f"k-means found fewer than K = {k} non-empty segments: too few distinct points"
+        )
+    labels, centers = _renumber(final.labels_, final.cluster_centers_)
+    distances = _distances(X, centers, labels)
+    # KMeans reports the inertia of its final centres; the others are recomputed to match
+    inertia = float(final.inertia_) if model.algorithm == "kmeans" else float((distances**2).sum())
+    silhouette = points[k][0] if reused else _silhouette(X, labels, model)
+
+    return ModelResult(
+        k=k,
+        k_choice=sweep.k_choice,
+        sweep=sweep.table(),
+        sweep_rows=Xs.shape[0],
+        labels=labels,
+        centers=centers,
+        distances=distances,
+        inertia=inertia,
+        silhouette=silhouette,
+        n_iter=int(getattr(final, "n_iter_", 0)),
+    )
+
+
+def usable_ks(model: ModelConfig, n: int, n_distinct: int | None) -> list[int]:
+    """The sweep's K values that ``n`` rows (``n_distinct`` distinct points) can take."""
     if isinstance(model.k, int) and model.k > n:
         raise DataError(f"[model] k = {model.k} but there are only {n} rows to segment")
     if isinstance(model.k, int) and n_distinct is not None and model.k > n_distinct:
@@ -89,62 +132,48 @@ def fit_model(
             f"[model] k_range = {list(model.k_range)} but there are only {n} rows "
             f"({limit} usable clusters at most)"
         )
+    return ks
 
-    rng = np.random.RandomState(model.random_state)
+
+def sweep_sample_rows(model: ModelConfig, n: int) -> np.ndarray | None:
+    """The row numbers the K sweep fits on (seeded, in entity order), or None for every row."""
     if model.sweep_sample and n > model.sweep_sample:
-        # a seeded sample, kept in entity order so results do not depend on the draw order
-        sample = np.sort(rng.choice(n, model.sweep_sample, replace=False))
-        Xs = X[sample]
-    else:
-        sample, Xs = None, X
+        rng = np.random.RandomState(model.random_state)
+        return np.sort(rng.choice(n, model.sweep_sample, replace=False))
+    return None
 
-    steps = len(ks) + 1
+
+@dataclass(frozen=True)
+class Sweep:
+    """The K sweep: the fitted estimators, their metrics, and the chosen K."""
+
+    fitted: dict[int, object]
+    points: dict[int, tuple[float, ...]]
+    k: int
+    k_choice: str
+
+    def table(self) -> tuple[SweepPoint, ...]:
+        return tuple(
+            SweepPoint(
+                k=kk, inertia=p[1], silhouette=p[0], calinski_harabasz=p[2],
+                davies_bouldin=p[3], smallest_share=p[4], chosen=kk == self.k,
+            )  # fmt: skip
+            for kk, p in sorted(self.points.items())
+        )
+
+
+def sweep_k(
+    Xs: np.ndarray, model: ModelConfig, ks: list[int], *, on_step: StepCallback | None = None
+) -> Sweep:
+    """Fit every K of the sweep on ``Xs``, record its metrics, choose K."""
     fitted, points = {}, {}
     for done, kk in enumerate(ks):
         if on_step:
-            on_step(f"K sweep, K = {kk}", done, steps)
+            on_step(f"K sweep, K = {kk}", done, len(ks) + 1)
         fitted[kk] = _fit(Xs, model, kk)
         points[kk] = _metrics(Xs, fitted[kk].labels_, fitted[kk].inertia_, model)
     k, k_choice = _choose(model, points)
-
-    reused = sample is None and k in fitted  # the sweep already fitted K on every row
-    if on_step:
-        on_step(f"final fit, K = {k}, {n} rows", len(ks), steps)
-    final = fitted[k] if reused else _fit(X, model, k)
-    if len(np.unique(final.labels_)) < k:
-        raise DataError(
-            f"k-means found fewer than K = {k} non-empty segments: too few distinct points"
-        )
-    labels, centers = _renumber(final.labels_, final.cluster_centers_)
-    distances = _distances(X, centers, labels)
-    # KMeans reports the inertia of its final centres; the others are recomputed to match
-    inertia = float(final.inertia_) if model.algorithm == "kmeans" else float((distances**2).sum())
-    silhouette = points[k][0] if reused else _silhouette(X, labels, model)
-
-    sweep = tuple(
-        SweepPoint(
-            k=kk,
-            inertia=p[1],
-            silhouette=p[0],
-            calinski_harabasz=p[2],
-            davies_bouldin=p[3],
-            smallest_share=p[4],
-            chosen=kk == k,
-        )  # fmt: skip
-        for kk, p in sorted(points.items())
-    )
-    return ModelResult(
-        k=k,
-        k_choice=k_choice,
-        sweep=sweep,
-        sweep_rows=Xs.shape[0],
-        labels=labels,
-        centers=centers,
-        distances=distances,
-        inertia=inertia,
-        silhouette=silhouette,
-        n_iter=int(getattr(final, "n_iter_", 0)),
-    )
+    return Sweep(fitted=fitted, points=points, k=k, k_choice=k_choice)
 
 
 def _distances(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from .matrix import load_matrix
 from .model import fit_model
 from .preprocess import preprocess
 from .sources import register_sources
+from .stream import fit_streaming, streams
 from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, record_timings, write_run
 
 __all__ = ["RunResult", "ValidationResult", "run", "validate"]
@@ -124,10 +125,16 @@ def run(
             n_distinct = count_distinct_points(db, features.columns, features.n_rows)
         with stage("preprocess"):
             pre = preprocess(db, config, features)
+        streamed = streams(config.model, pre.n_rows)  # large minibatch runs: no matrix in memory
         with stage("matrix"):
-            X = load_matrix(db, pre.columns)
+            X = None if streamed else load_matrix(db, pre.columns)
         with stage("model"):
-            model = fit_model(X, config.model, n_distinct=n_distinct, on_step=stage.step("model"))
+            if X is None:
+                model = fit_streaming(
+                    db, pre.columns, config.model, n_rows=pre.n_rows, on_step=stage.step("model")
+                )
+            else:
+                model = fit_model(X, config.model, n_distinct=n_distinct, on_step=stage.step("model"))
             del X
         with stage("writeback"):
             attach_labels(db, model)

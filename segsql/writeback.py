@@ -43,6 +43,8 @@ class RunFacts:
 
 def attach_labels(con: duckdb.DuckDBPyConnection, model: ModelResult) -> None:
     """Create ``segsql_labels`` (entity, segment, distance) from the model's arrays."""
+    if model.labels is None:  # a streamed model labelled the rows in SQL already
+        return
     frame = pa.table({
         "segsql_row": np.arange(model.labels.shape[0], dtype=np.int64),
         "segment": model.labels.astype(np.int32),
