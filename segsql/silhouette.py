@@ -40,7 +40,7 @@ def silhouette_score(
 
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 0.0], [5.0, 1.0]])
     >>> round(silhouette_score(X, np.array([0, 0, 1, 1])), 6)
-    0.80099
+    0.801961
     """
     X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(labels)
