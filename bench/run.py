@@ -74,8 +74,10 @@ def _child_report(r: dict) -> dict:
     return {"k": report["k"], "inertia": report["inertia"], "steps": report["seconds"]}
 
 
-def segsql_config(data: Path, out: Path) -> Path:
+def segsql_config(data: Path, out: Path, *, minibatch: bool) -> Path:
     text = (HERE / "segsql.toml").read_text()
+    if minibatch:
+        text = text.replace('select = "silhouette"', 'select = "silhouette"\nalgorithm = "minibatch"')
     text = text.replace('path = "data/tx_1m.parquet"', f'path = "{data.resolve()}"')
     text = text.replace('database = "out/bench.duckdb"', f'database = "{(out / "bench.duckdb").resolve()}"')
     path = out / "segsql.toml"
@@ -89,6 +91,9 @@ def main() -> None:
     parser.add_argument("--skip", action="append", default=[], choices=["segsql", "peer", "floor"])
     parser.add_argument("--peer-limit-gb", type=float, help="address-space cap for the peer (prlimit --as)")
     parser.add_argument("--timeout", type=float, help="seconds before a contender is stopped")
+    parser.add_argument(
+        "--minibatch", action="store_true", help='segsql with algorithm = "minibatch" (streamed when large)'
+    )
     args = parser.parse_args()
 
     data = HERE / "data" / f"tx_{label(args.customers)}.parquet"
@@ -103,6 +108,7 @@ def main() -> None:
         f"Python {platform.python_version()}, duckdb {duckdb.__version__}"
     )
     print(f"data: {data} ({data.stat().st_size / 1e6:.0f} MB)")
+    print(f"load average before: {os.getloadavg()[0]:.2f} (the machine is shared; see bench/README.md)")
 
     results: dict[str, dict] = {}
     k = None
@@ -110,7 +116,7 @@ def main() -> None:
         db = out / "bench.duckdb"
         for leftover in (db, db.with_suffix(".duckdb.wal")):
             leftover.unlink(missing_ok=True)
-        config = segsql_config(data, out)
+        config = segsql_config(data, out, minibatch=args.minibatch)
         r = measure([str(BIN / "segsql"), "run", "--quiet", str(config)], timeout=args.timeout)
         if r["status"] == 0:
             with duckdb.connect(str(db), read_only=True) as con:
@@ -164,7 +170,9 @@ def main() -> None:
             print(
                 f"{name} steps (s): {json.dumps({k: round(v, 2) for k, v in results[name]['steps'].items()})}"
             )
-    (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    name = "results-minibatch.json" if args.minibatch else "results.json"
+    (out / name).write_text(json.dumps(results, indent=2, default=str))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+from threadpoolctl import threadpool_limits
 
 from .config import ModelConfig
 from .errors import DataError
@@ -165,13 +168,28 @@ class Sweep:
 def sweep_k(
     Xs: np.ndarray, model: ModelConfig, ks: list[int], *, on_step: StepCallback | None = None
 ) -> Sweep:
-    """Fit every K of the sweep on ``Xs``, record its metrics, choose K."""
+    """Fit every K of the sweep on ``Xs``, record its metrics, choose K.
+
+    The K values are fitted side by side, one per core, each fit single-threaded:
+    on a sample, scikit-learn's OpenMP threads spend much of their time waiting
+    at barriers, and far more so when other processes share the cores. Each fit
+    is the same computation whatever thread runs it, so the result does not
+    depend on the scheduling.
+    """
+
+    def fit_one(kk: int) -> tuple[object, tuple[float, ...]]:
+        with threadpool_limits(limits=1, user_api="openmp"):
+            est = _fit(Xs, model, kk)
+        return est, _metrics(Xs, est.labels_, est.inertia_, model)
+
     fitted, points = {}, {}
-    for done, kk in enumerate(ks):
-        if on_step:
-            on_step(f"K sweep, K = {kk}", done, len(ks) + 1)
-        fitted[kk] = _fit(Xs, model, kk)
-        points[kk] = _metrics(Xs, fitted[kk].labels_, fitted[kk].inertia_, model)
+    workers = max(1, min(os.cpu_count() or 1, len(ks)))
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(fit_one, kk) for kk in ks]
+        for done, (kk, future) in enumerate(zip(ks, futures, strict=True)):
+            if on_step:
+                on_step(f"K sweep, K = {kk}", done, len(ks) + 1)
+            fitted[kk], points[kk] = future.result()
     k, k_choice = _choose(model, points)
     return Sweep(fitted=fitted, points=points, k=k, k_choice=k_choice)
 
