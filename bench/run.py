@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--skip", action="append", default=[], choices=["segsql", "peer", "floor"])
     parser.add_argument("--peer-limit-gb", type=float, help="address-space cap for the peer (prlimit --as)")
     parser.add_argument("--timeout", type=float, help="seconds before a contender is stopped")
+    parser.add_argument("--k", type=int, help="the floor's K when segsql is skipped (default: segsql's K)")
     parser.add_argument(
         "--minibatch", action="store_true", help='segsql with algorithm = "minibatch" (streamed when large)'
     )
@@ -111,7 +112,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} (the machine is shared; see bench/README.md)")
 
     results: dict[str, dict] = {}
-    k = None
+    k = args.k
     if "segsql" not in args.skip:
         db = out / "bench.duckdb"
         for leftover in (db, db.with_suffix(".duckdb.wal")):
@@ -123,7 +124,7 @@ def main() -> None:
                 row = con.execute(
                     "SELECT k, timings, input_rows, sweep_rows, inertia FROM segsql.runs_latest"
                 ).fetchall()[0]
-            k = row[0]
+            k = k or row[0]
             r |= {
                 "k": k,
                 "stages": json.loads(row[1]),
