@@ -17,8 +17,16 @@ from typing import Annotated, Any, TypeVar
 import polars as pl
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 import segsql as api
 
@@ -169,6 +177,13 @@ def _progress(quiet: bool) -> _Display | None:
     return _Display(err)
 
 
+class _Steps(MofNCompleteColumn):
+    """``done/total`` for a stage with steps (the K sweep); nothing for the others."""
+
+    def render(self, task: Any) -> Text:
+        return Text("") if task.total is None else super().render(task)
+
+
 class _Display:
     """A transient progress line on stderr: the stage, a bar for the K sweep, elapsed time."""
 
@@ -177,7 +192,7 @@ class _Display:
             SpinnerColumn(),
             TextColumn("segsql: {task.description}"),
             BarColumn(bar_width=24),
-            TextColumn("{task.completed}/{task.total}", style="dim"),
+            _Steps(),
             TimeElapsedColumn(),
             console=console,
             transient=True,
