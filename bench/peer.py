@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def main() -> None:
     values[:, 1:4] = np.log1p(values[:, 1:4])
     X = StandardScaler().fit_transform(values)
     t["features"] = time.perf_counter() - start
+    print(f"features: {t['features']:.1f} s", file=sys.stderr, flush=True)  # how far a capped run got
 
     fits, silhouettes = 0.0, 0.0
     scores = {}
@@ -66,6 +68,7 @@ def main() -> None:
         s = time.perf_counter()
         scores[k] = silhouette_score(X, km.labels_, sample_size=10_000, random_state=SEED)
         silhouettes += time.perf_counter() - s
+        print(f"K = {k}: {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
     t["sweep_fits"], t["sweep_silhouettes"] = fits, silhouettes
     best = max(scores, key=lambda k: (scores[k], -k))
 
