@@ -15,13 +15,18 @@ from segsql import cli
 STAGES = ["sources", "features", "preprocess", "matrix", "model", "writeback"]
 
 
+def _in_order(names: list[str]) -> list[str]:
+    """The core stages among ``names``, in their order (other stages may come and go)."""
+    return [name for name in names if name in STAGES]
+
+
 def test_every_stage_timing_is_stored_in_the_runs_table(customers_config):
     result = segsql.run(customers_config)
     with duckdb.connect(str(customers_config.parent / "run.duckdb"), read_only=True) as con:
         stored = json.loads(con.execute("SELECT timings FROM segsql.runs_latest").fetchall()[0][0])
-    assert list(stored) == STAGES == list(result.timings)
+    assert _in_order(list(stored)) == STAGES == _in_order(list(result.timings))
     assert all(seconds >= 0 for seconds in stored.values())
-    assert stored == {k: round(v, 4) for k, v in result.timings.items()}
+    assert stored == {k: round(v, 4) for k, v in result.timings.items() if k in stored}
     assert json.loads(result.tables["runs"]["timings"][0]) == stored
 
 
@@ -29,7 +34,7 @@ def test_progress_is_told_each_stage_and_each_k_of_the_sweep(customers_config):
     calls: list[tuple] = []
     segsql.run(customers_config, progress=lambda *args: calls.append(args))
     stages = [args[0] for args in calls if len(args) == 1]
-    assert stages == STAGES
+    assert _in_order(stages) == STAGES
     steps = [args for args in calls if len(args) == 3]
     assert [message for message, _, _ in steps[:2]] == ["model: K sweep, K = 2", "model: K sweep, K = 3"]
     assert [(done, total) for _, done, total in steps] == [(i, 10) for i in range(10)]
@@ -40,7 +45,8 @@ def test_run_prints_a_timings_line_and_no_progress_off_a_terminal(customers_conf
     outcome = CliRunner().invoke(cli.app, ["run", str(customers_config)])
     assert outcome.exit_code == 0, outcome.output
     line = next(line for line in outcome.stdout.splitlines() if line.startswith("Timings (s):"))
-    assert [part.split()[0] for part in line.removeprefix("Timings (s): ").split(" · ")] == STAGES
+    names = [part.split()[0] for part in line.removeprefix("Timings (s): ").split(" · ")]
+    assert _in_order(names) == STAGES
     assert "sample" not in line  # 200 rows: the sweep fitted every row
     assert outcome.stderr == ""
 
