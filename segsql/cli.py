@@ -17,7 +17,16 @@ from typing import Annotated, Any, TypeVar
 import polars as pl
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 import segsql as api
 
@@ -93,12 +102,12 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Run the pipeline: features, preprocessing, K sweep, final fit, output tables."""
-    progress = _progress(quiet)
+    display = _progress(quiet)
     try:
-        result = api.run(config, progress=progress.update if progress else None)
+        result = api.run(config, progress=display.update if display else None)
     finally:
-        if progress:
-            progress.stop()
+        if display:
+            display.stop()
     if not quiet:
         _print_run(result)
 
@@ -227,17 +236,42 @@ def export_sql(
     sys.stdout.write(api.export_sql(api.load_config(config), dialect=dialect, table=table, run_id=run))
 
 
-def _progress(quiet: bool) -> Any:
+def _progress(quiet: bool) -> _Display | None:
+    # a live display only for a person watching: never in pipes, logs or with --quiet
     if quiet or not err.is_terminal:
         return None
-    status = err.status("starting")
-    status.start()
-    status.update = functools.partial(_update_status, status)  # type: ignore[method-assign]
-    return status
+    return _Display(err)
 
 
-def _update_status(status: Any, stage: str) -> None:
-    type(status).update(status, f"segsql: {stage} …")
+class _Steps(MofNCompleteColumn):
+    """``done/total`` for a stage with steps (the K sweep); nothing for the others."""
+
+    def render(self, task: Any) -> Text:
+        return Text("") if task.total is None else super().render(task)
+
+
+class _Display:
+    """A transient progress line on stderr: the stage, a bar for the K sweep, elapsed time."""
+
+    def __init__(self, console: Console):
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("segsql: {task.description}"),
+            BarColumn(bar_width=24),
+            _Steps(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = self.bar.add_task("starting", total=None)
+        self.bar.start()
+
+    def update(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        # a stage without steps shows an indeterminate bar; the K sweep shows K fits of total
+        self.bar.update(self.task, description=message, completed=done or 0, total=total)
+
+    def stop(self) -> None:
+        self.bar.stop()
 
 
 def _print_frame(frame: pl.DataFrame, format: str) -> None:
@@ -270,6 +304,7 @@ def _print_run(result: Any) -> None:
         f"K = {result.k}, {total:.2f} s → {result.database} (schema {result.schema})"
     )
     out.print(f"K: {result.k_choice}")
+    out.print(_timings_line(result.timings, rows), markup=False)
     sweep = Table(title=None, show_edge=False, header_style="bold")
     for name in (
         "K",
@@ -304,6 +339,15 @@ def _print_run(result: Any) -> None:
         out.print(f"Report: {result.report}")
     for warning in result.warnings:
         err.print(f"Warning: {warning}", markup=False)
+
+
+def _timings_line(timings: dict[str, float], run: dict[str, Any]) -> str:
+    """One line: seconds per stage, and the rows the K sweep fitted on when it was a sample."""
+    stages = " · ".join(f"{name} {seconds:.2f}" for name, seconds in timings.items())
+    sweep = ""
+    if run.get("sweep_rows") and run["sweep_rows"] < run["input_rows"]:
+        sweep = f" (K sweep on a sample of {run['sweep_rows']} rows)"
+    return f"Timings (s): {stages}{sweep}"
 
 
 def main() -> None:

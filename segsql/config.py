@@ -9,6 +9,7 @@ are resolved against the folder of the config file.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
@@ -47,6 +48,16 @@ class ProjectConfig(_Section):
     schema_name: str = Field("segsql", alias="schema", min_length=1)
     # seconds to wait for another process's lock on the database before failing
     lock_timeout: float = Field(0.0, ge=0)
+    # DuckDB's memory_limit for the connections segsql opens ("4GB", "800MB"); beyond it DuckDB
+    # spills to disk (beside the database). Default: DuckDB's own, 80% of the machine's memory.
+    memory_limit: str | None = None
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _size(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"(?i)\s*\d+(\.\d+)?\s*(k|m|g|t)?i?b\s*", value):
+            raise ValueError(f'must be a size such as "4GB" or "800MB" (got {value!r})')
+        return value
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 

@@ -44,20 +44,23 @@ def connect(
                 raise DatabaseError(
                     f"{path}: cannot create the database's folder {path.parent} ({exc.strerror})"
                 ) from None
-    own = _open(database, read_only=read_only, timeout=config.project.lock_timeout)
+    settings = {"memory_limit": config.project.memory_limit} if config.project.memory_limit else {}
+    own = _open(database, read_only=read_only, timeout=config.project.lock_timeout, settings=settings)
     try:
         yield own
     finally:
         own.close()
 
 
-def _open(database: str, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+def _open(
+    database: str, *, read_only: bool, timeout: float, settings: dict[str, str]
+) -> duckdb.DuckDBPyConnection:
     # DuckDB allows one writing process per file and holds the lock while a
     # connection is open; wait up to `timeout` seconds for it, then say who holds it
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return duckdb.connect(database, read_only=read_only)
+            return duckdb.connect(database, read_only=read_only, config=settings)
         except duckdb.IOException as exc:
             message = str(exc).splitlines()[0]
             if "lock" not in message.lower():

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+from threadpoolctl import threadpool_limits
 
 from .config import ModelConfig
 from .errors import DataError
+from .silhouette import silhouette_score
 
-__all__ = ["SweepPoint", "ModelResult", "fit_model", "make_estimator"]
+__all__ = [
+    "ModelResult", "Sweep", "SweepPoint", "fit_model", "make_estimator", "sweep_k",
+    "sweep_sample_rows", "usable_ks",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,15 +38,19 @@ class SweepPoint:
 
 @dataclass(frozen=True)
 class ModelResult:
-    """The final model. Labels are 1..K, numbered largest segment first."""
+    """The final model. Labels are 1..K, numbered largest segment first.
+
+    ``labels`` and ``distances`` are None when the model was streamed
+    (segsql.stream): the labels are then already in DuckDB.
+    """
 
     k: int
     k_choice: str
     sweep: tuple[SweepPoint, ...]
     sweep_rows: int
-    labels: np.ndarray
+    labels: np.ndarray | None
     centers: np.ndarray
-    distances: np.ndarray
+    distances: np.ndarray | None
     inertia: float
     silhouette: float
     n_iter: int
@@ -56,13 +68,60 @@ def make_estimator(model: ModelConfig, k: int) -> KMeans | MiniBatchKMeans | Bis
     return KMeans(**common)
 
 
-def fit_model(X: np.ndarray, model: ModelConfig, *, n_distinct: int | None = None) -> ModelResult:
+# on_step(what, done, total): the sweep's K values one by one, then the final fit
+StepCallback = Callable[[str, int, int], None]
+
+
+def fit_model(
+    X: np.ndarray,
+    model: ModelConfig,
+    *,
+    n_distinct: int | None = None,
+    on_step: StepCallback | None = None,
+) -> ModelResult:
     """Sweep K over ``model.ks()``, choose K, fit it on every row, renumber the segments.
 
     ``n_distinct`` (distinct rows of ``X``, when known) turns "fewer distinct
     points than K" into a clear error instead of scikit-learn's warning.
+    ``on_step`` is told as each K of the sweep starts, and when the final fit starts.
     """
     n = X.shape[0]
+    ks = usable_ks(model, n, n_distinct)
+    sample = sweep_sample_rows(model, n)
+    Xs = X if sample is None else X[sample]
+    sweep = sweep_k(Xs, model, ks, on_step=on_step)
+    fitted, points, k = sweep.fitted, sweep.points, sweep.k
+
+    reused = sample is None and k in fitted  # the sweep already fitted K on every row
+    if on_step:
+        on_step(f"final fit, K = {k}, {n} rows", len(ks), len(ks) + 1)
+    final = fitted[k] if reused else _fit(X, model, k)
+    if len(np.unique(final.labels_)) < k:
+        raise DataError(
+            f"k-means found fewer than K = {k} non-empty segments: too few distinct points"
+        )
+    labels, centers = _renumber(final.labels_, final.cluster_centers_)
+    distances = _distances(X, centers, labels)
+    # KMeans reports the inertia of its final centres; the others are recomputed to match
+    inertia = float(final.inertia_) if model.algorithm == "kmeans" else float((distances**2).sum())
+    silhouette = points[k][0] if reused else _silhouette(X, labels, model)
+
+    return ModelResult(
+        k=k,
+        k_choice=sweep.k_choice,
+        sweep=sweep.table(),
+        sweep_rows=Xs.shape[0],
+        labels=labels,
+        centers=centers,
+        distances=distances,
+        inertia=inertia,
+        silhouette=silhouette,
+        n_iter=int(getattr(final, "n_iter_", 0)),
+    )
+
+
+def usable_ks(model: ModelConfig, n: int, n_distinct: int | None) -> list[int]:
+    """The sweep's K values that ``n`` rows (``n_distinct`` distinct points) can take."""
     if isinstance(model.k, int) and model.k >= n:
         # K = n rows is one row a segment: nothing learnt, and the silhouette is undefined
         raise DataError(
@@ -79,55 +138,73 @@ def fit_model(X: np.ndarray, model: ModelConfig, *, n_distinct: int | None = Non
             f"[model] k_range = {list(model.k_range)} but there are only {n} rows "
             f"({limit} usable clusters at most)"
         )
+    return ks
 
-    rng = np.random.RandomState(model.random_state)
+
+def sweep_sample_rows(model: ModelConfig, n: int) -> np.ndarray | None:
+    """The row numbers the K sweep fits on (seeded, in entity order), or None for every row."""
     if model.sweep_sample and n > model.sweep_sample:
-        # a seeded sample, kept in entity order so results do not depend on the draw order
-        sample = np.sort(rng.choice(n, model.sweep_sample, replace=False))
-        Xs = X[sample]
-    else:
-        sample, Xs = None, X
+        rng = np.random.RandomState(model.random_state)
+        return np.sort(rng.choice(n, model.sweep_sample, replace=False))
+    return None
 
-    fitted = {k: _fit(Xs, model, k) for k in ks}
-    points = {k: _metrics(Xs, est.labels_, est.inertia_, model) for k, est in fitted.items()}
-    k, k_choice = _choose(model, points)
 
-    reused = sample is None and k in fitted  # the sweep already fitted K on every row
-    final = fitted[k] if reused else _fit(X, model, k)
-    if len(np.unique(final.labels_)) < k:
-        raise DataError(
-            f"k-means found fewer than K = {k} non-empty segments: too few distinct points"
+@dataclass(frozen=True)
+class Sweep:
+    """The K sweep: the fitted estimators, their metrics, and the chosen K."""
+
+    fitted: dict[int, object]
+    points: dict[int, tuple[float, ...]]
+    k: int
+    k_choice: str
+
+    def table(self) -> tuple[SweepPoint, ...]:
+        return tuple(
+            SweepPoint(
+                k=kk, inertia=p[1], silhouette=p[0], calinski_harabasz=p[2],
+                davies_bouldin=p[3], smallest_share=p[4], chosen=kk == self.k,
+            )  # fmt: skip
+            for kk, p in sorted(self.points.items())
         )
-    labels, centers = _renumber(final.labels_, final.cluster_centers_)
-    distances = np.sqrt(((X - centers[labels - 1]) ** 2).sum(axis=1))
-    # KMeans reports the inertia of its final centres; the others are recomputed to match
-    inertia = float(final.inertia_) if model.algorithm == "kmeans" else float((distances**2).sum())
-    silhouette = points[k][0] if reused else _silhouette(X, labels, model)
 
-    sweep = tuple(
-        SweepPoint(
-            k=kk,
-            inertia=p[1],
-            silhouette=p[0],
-            calinski_harabasz=p[2],
-            davies_bouldin=p[3],
-            smallest_share=p[4],
-            chosen=kk == k,
-        )  # fmt: skip
-        for kk, p in sorted(points.items())
-    )
-    return ModelResult(
-        k=k,
-        k_choice=k_choice,
-        sweep=sweep,
-        sweep_rows=Xs.shape[0],
-        labels=labels,
-        centers=centers,
-        distances=distances,
-        inertia=inertia,
-        silhouette=silhouette,
-        n_iter=int(getattr(final, "n_iter_", 0)),
-    )
+
+def sweep_k(
+    Xs: np.ndarray, model: ModelConfig, ks: list[int], *, on_step: StepCallback | None = None
+) -> Sweep:
+    """Fit every K of the sweep on ``Xs``, record its metrics, choose K.
+
+    The K values are fitted side by side, one per core, each fit single-threaded:
+    on a sample, scikit-learn's OpenMP threads spend much of their time waiting
+    at barriers, and far more so when other processes share the cores. Each fit
+    is the same computation whatever thread runs it, so the result does not
+    depend on the scheduling.
+    """
+
+    def fit_one(kk: int) -> tuple[object, tuple[float, ...]]:
+        with threadpool_limits(limits=1, user_api="openmp"):
+            est = _fit(Xs, model, kk)
+        return est, _metrics(Xs, est.labels_, est.inertia_, model)
+
+    fitted, points = {}, {}
+    workers = max(1, min(os.cpu_count() or 1, len(ks)))
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(fit_one, kk) for kk in ks]
+        for done, (kk, future) in enumerate(zip(ks, futures, strict=True)):
+            if on_step:
+                on_step(f"K sweep, K = {kk}", done, len(ks) + 1)
+            fitted[kk], points[kk] = future.result()
+    k, k_choice = _choose(model, points)
+    return Sweep(fitted=fitted, points=points, k=k, k_choice=k_choice)
+
+
+def _distances(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each row's distance to its segment's centre, in blocks (no full-size temporaries)."""
+    out = np.empty(X.shape[0])
+    step = 1 << 16
+    for start in range(0, X.shape[0], step):
+        block = X[start : start + step] - centers[labels[start : start + step] - 1]
+        out[start : start + step] = np.sqrt(np.einsum("ij,ij->i", block, block))
+    return out
 
 
 def _fit(X: np.ndarray, model: ModelConfig, k: int):
@@ -142,13 +219,12 @@ def _fit(X: np.ndarray, model: ModelConfig, k: int):
 def _silhouette(X: np.ndarray, labels: np.ndarray, model: ModelConfig) -> float:
     if len(np.unique(labels)) < 2:
         return float("nan")
+    # segsql.silhouette gives scikit-learn's number (same sample, same distances), faster
     if model.metric_sample and X.shape[0] > model.metric_sample:
-        return float(
-            silhouette_score(
-                X, labels, sample_size=model.metric_sample, random_state=model.random_state
-            )
+        return silhouette_score(
+            X, labels, sample_size=model.metric_sample, random_state=model.random_state
         )
-    return float(silhouette_score(X, labels))
+    return silhouette_score(X, labels)
 
 
 def _metrics(

@@ -23,12 +23,14 @@ from .preprocess import preprocess
 from .projection import project
 from .report import write_report
 from .sources import register_sources
+from .stream import fit_streaming, streams
 from .testhook import pause_point
-from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, write_run
+from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, record_timings, write_run
 
 __all__ = ["RunResult", "ValidationResult", "run", "validate"]
 
-Progress = Callable[[str], None]
+# progress(message) as each stage starts; progress(message, done, total) for steps within one
+Progress = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,15 @@ class _Stages:
         finally:
             self.timings[name] = time.perf_counter() - start
 
+    def step(self, stage: str) -> Callable[[str, int, int], None]:
+        """A callback for the steps of ``stage`` (the K sweep's K values, the final fit)."""
+
+        def tell(what: str, done: int, total: int) -> None:
+            if self.progress:
+                self.progress(f"{stage}: {what}", done, total)
+
+        return tell
+
 
 def run(
     config: Config | str | Path,
@@ -121,12 +132,19 @@ def run(
             n_distinct = count_distinct_points(db, features.columns, features.n_rows)
         with stage("preprocess"):
             pre = preprocess(db, config, features)
+        streamed = streams(config.model, pre.n_rows)  # large minibatch runs: no matrix in memory
         with stage("matrix"):
-            X = load_matrix(db, pre.columns)
+            X = None if streamed else load_matrix(db, pre.columns)
         with stage("model"):
-            model = fit_model(X, config.model, n_distinct=n_distinct)
+            if X is None:
+                model = fit_streaming(
+                    db, pre.columns, config.model, n_rows=pre.n_rows, on_step=stage.step("model")
+                )
+            else:
+                model = fit_model(X, config.model, n_distinct=n_distinct, on_step=stage.step("model"))
         with stage("projection"):
-            projection = project(X, model, config.model)
+            # the streamed path never holds the matrix, so it has no 2-D map (see README)
+            projection = None if X is None else project(X, model, config.model)
             del X
         with stage("writeback"):
             attach_labels(db, model)
@@ -136,6 +154,8 @@ def run(
             run_id = write_run(
                 db, config, features=features, pre=pre, model=model, facts=facts, projection=projection
             )
+        # the runs row was written inside the writeback stage: complete its timings now
+        record_timings(db, config, run_id=run_id, timings=stage.timings)
         tables = {
             table: sql.relation(
                 db, "writeback/run_rows", {"run_id": run_id}, table=(config.schema, table)

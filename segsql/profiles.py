@@ -13,4 +13,5 @@ def write_profiles(
     con: duckdb.DuckDBPyConnection, *, schema: str, run_id: int, columns: tuple[str, ...]
 ) -> None:
     """Append this run's ``profiles`` rows, computed in SQL from features and labels."""
-    sql.execute(con, "profiles/profiles", {"run_id": run_id}, columns=columns, schema=schema)
+    params = {"run_id": run_id} | {f"feature_{i}": c for i, c in enumerate(columns)}
+    sql.execute(con, "profiles/profiles", params, columns=columns, schema=schema)

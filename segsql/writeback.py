@@ -21,7 +21,7 @@ from .preprocess import Preprocessed
 from .profiles import write_profiles
 from .testhook import pause_point
 
-__all__ = ["OUTPUT_TABLES", "write_run"]
+__all__ = ["OUTPUT_TABLES", "record_timings", "write_run"]
 
 OUTPUT_TABLES = (
     "runs",
@@ -47,6 +47,8 @@ class RunFacts:
 
 def attach_labels(con: duckdb.DuckDBPyConnection, model: ModelResult) -> None:
     """Create ``segsql_labels`` (entity, segment, distance) from the model's arrays."""
+    if model.labels is None:  # a streamed model labelled the rows in SQL already
+        return
     frame = pa.table({
         "segsql_row": np.arange(model.labels.shape[0], dtype=np.int64),
         "segment": model.labels.astype(np.int32),
@@ -110,6 +112,20 @@ def write_run(
         raise
     pause_point("committed")
     return run_id
+
+
+def record_timings(
+    con: duckdb.DuckDBPyConnection, config: Config, *, run_id: int, timings: dict[str, float]
+) -> None:
+    """Store the finished stage timings (seconds) in the run's ``runs.timings``."""
+    sql.execute(
+        con, "writeback/run_timings", {"run_id": run_id, "timings": _timings_json(timings)},
+        schema=config.schema,
+    )  # fmt: skip
+
+
+def _timings_json(timings: dict[str, float]) -> str:
+    return json.dumps({k: round(v, 4) for k, v in timings.items()})
 
 
 def _check_segments_table(con: duckdb.DuckDBPyConnection, schema: str, features: Features) -> None:
@@ -201,7 +217,7 @@ def _run_frame(
         "inertia": model.inertia,
         "silhouette": model.silhouette,
         "n_iter": model.n_iter,
-        "timings": json.dumps({k: round(v, 4) for k, v in facts.timings.items()}),
+        "timings": _timings_json(facts.timings),
         "warnings": json.dumps(list(facts.warnings)),
         "segsql_version": __version__,
     }

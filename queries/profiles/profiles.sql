@@ -1,34 +1,31 @@
 -- segsql: segment profiles: each feature's distribution per segment, in original units.
 -- inputs:     segsql_features (features before preprocessing); segsql_labels
--- parameters: $run_id
+-- parameters: $run_id; per feature i: $feature_i, its name
 -- output:     rows appended to {{ schema }}.profiles: segment, feature, mean, median, std
---             (population), p25, p75, overall_mean, min, p05, p95, max (the quantiles the
---             distribution chart draws its boxes from), and
+--             (population), p25, p75, min, p05, p95, max (for the box plots), overall_mean, and
 --             z = (segment mean - mean of all other rows) / overall population std,
 --             NULL for a constant feature. NULL feature values are left out.
+-- Aggregated wide (one column set per feature, one quantile state per feature) and turned
+-- long only at the end: no row per entity × feature is ever built.
 INSERT INTO {{ schema }}.profiles BY NAME
-WITH long AS (
-    UNPIVOT (
-        SELECT l.segment, {{ columns: f.@col }}
-        FROM segsql_features AS f JOIN segsql_labels AS l USING (segsql_entity)
-    )
-    ON {{ columns: @col }}
-    INTO NAME feature VALUE value
+WITH joined AS (
+    SELECT l.segment, {{ columns: f.@col AS v_@i }}
+    FROM segsql_features AS f JOIN segsql_labels AS l USING (segsql_entity)
 ),
 per_segment AS (
-    SELECT segment, feature, avg(value) AS mean, median(value) AS median,
-           stddev_pop(value) AS std, quantile_cont(value, 0.25) AS p25,
-           quantile_cont(value, 0.75) AS p75, min(value) AS min, quantile_cont(value, 0.05) AS p05,
-           quantile_cont(value, 0.95) AS p95, max(value) AS max, sum(value) AS total, count(value) AS n
-    FROM long GROUP BY segment, feature
+    SELECT segment,
+           {{ columns: avg(v_@i) AS mean_@i, stddev_pop(v_@i) AS std_@i, quantile_cont(v_@i, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q_@i, min(v_@i) AS min_@i, max(v_@i) AS max_@i, sum(v_@i) AS total_@i, count(v_@i) AS n_@i }}
+    FROM joined GROUP BY segment
 ),
 overall AS (
-    SELECT feature, avg(value) AS overall_mean, stddev_pop(value) AS overall_std,
-           sum(value) AS total, count(value) AS n
-    FROM long GROUP BY feature
+    SELECT {{ columns: avg(v_@i) AS o_mean_@i, stddev_pop(v_@i) AS o_std_@i, sum(v_@i) AS o_total_@i, count(v_@i) AS o_n_@i }}
+    FROM joined
+),
+long AS (
+    SELECT segment, unnest([{{ columns: {'feature': $feature_@i, 'mean': mean_@i, 'median': q_@i[3], 'std': std_@i, 'p25': q_@i[2], 'p75': q_@i[4], 'min': min_@i, 'p05': q_@i[1], 'p95': q_@i[5], 'max': max_@i, 'overall_mean': o_mean_@i, 'z': (mean_@i - (o_total_@i - total_@i) / nullif(o_n_@i - n_@i, 0)) / nullif(o_std_@i, 0)} }}], recursive := true)
+    FROM per_segment, overall
 )
-SELECT $run_id AS run_id, s.segment, s.feature, s.mean, s.median, s.std, s.p25, s.p75,
-       s.min, s.p05, s.p95, s.max, o.overall_mean,
-       (s.mean - (o.total - s.total) / nullif(o.n - s.n, 0)) / nullif(o.overall_std, 0) AS z
-FROM per_segment AS s JOIN overall AS o USING (feature)
-ORDER BY s.segment, s.feature
+SELECT $run_id AS run_id, segment, feature, mean, median, std, p25, p75, min, p05, p95, max,
+       overall_mean, z
+FROM long
+ORDER BY segment, feature
