@@ -7,7 +7,6 @@ import pyarrow as pa
 from sklearn.decomposition import PCA
 
 from .config import ModelConfig
-from .model import ModelResult
 
 __all__ = ["MAX_POINTS", "project"]
 
@@ -15,8 +14,20 @@ __all__ = ["MAX_POINTS", "project"]
 MAX_POINTS = 5000
 
 
-def project(X: np.ndarray, model: ModelResult, config: ModelConfig) -> pa.Table:
+def project(
+    X: np.ndarray,
+    labels: np.ndarray,
+    centers: np.ndarray,
+    config: ModelConfig,
+    *,
+    row_numbers: np.ndarray | None = None,
+) -> pa.Table:
     """PCA fitted on every row of ``X``; the projections of a sample and of the centroids.
+
+    ``labels`` are the rows' segments (1..K) and ``centers`` the segment
+    centres in segment order. ``X`` is the whole scaled matrix, or (on the
+    streamed path) a seeded sample of it whose ``segsql_row`` numbers are
+    ``row_numbers``.
 
     Rows are ``(segsql_row, kind, segment, pc1, pc2, variance_pc1, variance_pc2)``:
     ``kind`` is ``"point"`` for at most :data:`MAX_POINTS` rows drawn with
@@ -29,15 +40,16 @@ def project(X: np.ndarray, model: ModelResult, config: ModelConfig) -> pa.Table:
     rng = np.random.RandomState(config.random_state)
     rows = np.sort(rng.choice(n, MAX_POINTS, replace=False)) if n > MAX_POINTS else np.arange(n)
     points = _two(pca.transform(X[rows]))
-    centres = _two(pca.transform(model.centers))
+    centres = _two(pca.transform(centers))
     ratio = list(pca.explained_variance_ratio_) + [0.0] * (2 - pca.n_components_)
-    k = model.centers.shape[0]
+    k = centers.shape[0]
+    ids = rows if row_numbers is None else row_numbers[rows]
     count = rows.shape[0] + k
     return pa.table({
-        "segsql_row": pa.array(np.concatenate([rows, np.zeros(k, dtype=np.int64)]),
+        "segsql_row": pa.array(np.concatenate([ids, np.zeros(k, dtype=np.int64)]),
                                mask=np.arange(count) >= rows.shape[0], type=pa.int64()),
         "kind": ["point"] * rows.shape[0] + ["centroid"] * k,
-        "segment": np.concatenate([model.labels[rows], np.arange(1, k + 1)]).astype(np.int32),
+        "segment": np.concatenate([labels[rows], np.arange(1, k + 1)]).astype(np.int32),
         "pc1": np.concatenate([points[:, 0], centres[:, 0]]),
         "pc2": np.concatenate([points[:, 1], centres[:, 1]]),
         "variance_pc1": np.full(count, float(ratio[0])),

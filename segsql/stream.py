@@ -24,7 +24,7 @@ from .errors import DataError
 from .model import ModelResult, StepCallback, sweep_k, sweep_sample_rows, usable_ks
 from .silhouette import silhouette_score
 
-__all__ = ["STREAM_MIN_ROWS", "fit_streaming", "streams"]
+__all__ = ["STREAM_MIN_ROWS", "fit_streaming", "segmented_sample", "streams"]
 
 # below this many rows the matrix is small enough (≤ a few hundred MB) to hold whole
 STREAM_MIN_ROWS = 2_000_000
@@ -102,6 +102,27 @@ def fit_streaming(
         silhouette=silhouette,
         n_iter=passes,
     )
+
+
+def segmented_sample(
+    con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], model: ModelConfig, *, n_rows: int, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A seeded sample of at most ``size`` scaled rows with their final segments, after labelling.
+
+    Returns ``(X, segments, row_numbers)``, in entity order: what the 2-D map
+    is fitted and drawn on when the whole matrix is never loaded.
+    """
+    rows = np.arange(n_rows)
+    if n_rows > size:
+        rows = np.sort(np.random.RandomState(model.random_state).choice(n_rows, size, replace=False))
+    X = np.empty((rows.shape[0], len(columns)))
+    segments = np.empty(rows.shape[0], dtype=np.int64)
+    for batch in _with_rows(con, "model/segmented_rows", columns, rows):
+        at = np.searchsorted(rows, batch.column(0).to_numpy())
+        segments[at] = batch.column(1).to_numpy()
+        for j in range(len(columns)):
+            X[at, j] = batch.column(j + 2).to_numpy(zero_copy_only=False)
+    return X, segments, rows
 
 
 def _rows(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], rows: np.ndarray) -> np.ndarray:

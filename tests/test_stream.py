@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 from sklearn.datasets import make_blobs
 
@@ -89,3 +90,19 @@ def _scaled(config) -> np.ndarray:
     frame = pl.read_csv(config.parent / "points.csv").sort("id")
     X = frame.select(["a", "b", "c"]).to_numpy()
     return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def test_a_streamed_run_still_draws_its_map_from_a_seeded_sample(blobs_config, streamed, monkeypatch):
+    import segsql.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "STREAMED_MAP_ROWS", 3000)  # PCA fitted on 3,000 of the 6,000 rows
+    result = segsql.run(blobs_config)
+    projection = result.tables["projection"]
+    points = projection.filter(pl.col("kind") == "point")
+    assert points.height == 3000 and projection.filter(pl.col("kind") == "centroid").height == result.k
+    # each sampled point carries its entity's own segment
+    joined = points.with_columns(pl.col("entity").cast(pl.Int64).alias("id")).join(
+        result.segments, on="id", suffix="_of_entity"
+    )
+    assert joined.height == 3000
+    assert (joined["segment"] == joined["segment_of_entity"]).all()
