@@ -83,6 +83,9 @@ winsorize = [{WINSORIZE[0]}, {WINSORIZE[1]}]
 k = {self.k}
 k_range = [{self.k}, {self.k}]
 random_state = 42
+
+[output]
+report = false  # scoring needs the model, not the charts
 """
         path = tmp / f"{self.name}.toml"
         path.write_text(text)
