@@ -49,7 +49,7 @@ def register_sources(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str
         if source.table is not None:
             target = source.table
             try:
-                sql.execute(con, "sources/table", name=key, table=_parts(source.table, key))
+                sql.execute(con, "sources/table", name=key, table=_qualified(con, source.table, key))
             except QueryError as exc:
                 raise SourceError(f"{where} table {source.table}: {_reason(exc)}") from None
         else:
@@ -74,11 +74,24 @@ def register_sources(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str
     return described
 
 
-def _parts(name: str, key: str) -> tuple[str, ...]:
+def _qualified(con: duckdb.DuckDBPyConnection, name: str, key: str) -> tuple[str, ...]:
+    """The table as database.schema.table.
+
+    The source's temp view is named after its key; a key equal to the table's
+    own name (``[sources.train] table = "main.train"``) would otherwise make
+    the view read itself, since temp objects are found first.
+    """
     try:
-        return sql.split_name(name)
+        parts = sql.split_name(name)
     except ValueError:
         raise SourceError(f"[sources.{key}] table: not a table name: {name!r}") from None
+    if len(parts) >= 3:
+        return parts
+    db, schema, first_is_schema = sql.execute(con, "sources/catalog", {"first": parts[0]}).fetchall()[0]
+    if len(parts) == 1:
+        return (db, schema, parts[0])
+    # two parts: schema.table in this database, or database.table (its default schema)
+    return (db, *parts) if first_is_schema else parts
 
 
 def _reason(exc: QueryError) -> str:

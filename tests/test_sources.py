@@ -69,3 +69,19 @@ def test_an_empty_source_is_an_error(tmp_path):
     (tmp_path / "empty.csv").write_text("id,x\n")
     with pytest.raises(SourceError, match=r"empty\.csv: the source \[sources\.e\] has no rows"):
         register_sources(duckdb.connect(), config_for(tmp_path, {"e": {"path": "empty.csv"}}))
+
+
+@pytest.mark.parametrize("table", ["train", "main.train", "memory.main.train"])
+def test_a_source_may_be_named_after_the_table_it_reads(tmp_path, table):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE main.train AS SELECT 1 AS id")
+    register_sources(con, config_for(tmp_path, {"train": {"table": table}}))
+    assert con.execute("SELECT * FROM train").fetchall() == [(1,)]
+
+
+def test_a_table_in_an_attached_database_can_be_a_source(tmp_path):
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{tmp_path / 'lake.duckdb'}' AS lake")
+    con.execute("CREATE TABLE lake.people AS SELECT 3 AS id")
+    register_sources(con, config_for(tmp_path, {"people": {"table": "lake.people"}}))
+    assert con.execute("SELECT * FROM people").fetchall() == [(3,)]
