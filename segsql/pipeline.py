@@ -20,19 +20,16 @@ from .matrix import load_matrix
 from .model import fit_model
 from .naming import check_rules
 from .preprocess import preprocess
-from .projection import project
+from .projection import project_run
 from .report import write_report
 from .sources import register_sources
-from .stream import fit_streaming, segmented_sample, streams
+from .stream import fit_streaming, streams
 from .testhook import pause_point
 from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, record_timings, write_run
 
 __all__ = ["RunResult", "ValidationResult", "run", "validate"]
 
 # progress(message) as each stage starts; progress(message, done, total) for steps within one
-# rows the map's PCA is fitted on when the whole matrix is never loaded (see segsql.stream)
-STREAMED_MAP_ROWS = 100_000
-
 Progress = Callable[..., None]
 
 
@@ -146,17 +143,7 @@ def run(
             else:
                 model = fit_model(X, config.model, n_distinct=n_distinct, on_step=stage.step("model"))
         with stage("projection"):
-            if X is None:
-                # the streamed path never holds the matrix: the map's PCA is fitted on a seeded sample
-                sample, segments, row_numbers = segmented_sample(
-                    db, pre.columns, config.model, n_rows=pre.n_rows, size=STREAMED_MAP_ROWS
-                )
-                projection = project(
-                    sample, segments, model.centers, config.model, row_numbers=row_numbers
-                )
-                del sample
-            else:
-                projection = project(X, model.labels, model.centers, config.model)
+            projection = project_run(db, X, model, pre.columns, config.model, n_rows=pre.n_rows)
             del X
         with stage("writeback"):
             attach_labels(db, model)
@@ -199,9 +186,7 @@ def run(
     )
 
 
-def validate(
-    config: Config | str | Path, con: duckdb.DuckDBPyConnection | None = None
-) -> ValidationResult:
+def validate(config: Config | str | Path, con: duckdb.DuckDBPyConnection | None = None) -> ValidationResult:
     """Check the config, its sources and the feature query, without fitting or writing.
 
     The run database is opened read-only when it exists (a source may be a

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 from sklearn.decomposition import PCA
 
 from .config import ModelConfig
+from .model import ModelResult
+from .stream import segmented_sample
 
-__all__ = ["MAX_POINTS", "project"]
+__all__ = ["MAX_POINTS", "STREAMED_MAP_ROWS", "project", "project_run"]
 
 # the map is for the eye, and a chart must stay small whatever the row count
 MAX_POINTS = 5000
+# rows the PCA is fitted on when the whole matrix is never loaded (segsql.stream)
+STREAMED_MAP_ROWS = 100_000
+
+
+def project_run(
+    con: duckdb.DuckDBPyConnection,
+    X: np.ndarray | None,
+    model: ModelResult,
+    columns: tuple[str, ...],
+    config: ModelConfig,
+    *,
+    n_rows: int,
+) -> pa.Table:
+    """The map of a run: from the whole matrix ``X``, or, on the streamed path (``X`` None),
+    from a seeded sample of labelled rows read back from DuckDB."""
+    if X is not None:
+        return project(X, model.labels, model.centers, config)
+    sample, segments, row_numbers = segmented_sample(
+        con, columns, config, n_rows=n_rows, size=STREAMED_MAP_ROWS
+    )
+    return project(sample, segments, model.centers, config, row_numbers=row_numbers)
 
 
 def project(

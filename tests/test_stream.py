@@ -93,9 +93,9 @@ def _scaled(config) -> np.ndarray:
 
 
 def test_a_streamed_run_still_draws_its_map_from_a_seeded_sample(blobs_config, streamed, monkeypatch):
-    import segsql.pipeline as pipeline
+    import segsql.projection as projection
 
-    monkeypatch.setattr(pipeline, "STREAMED_MAP_ROWS", 3000)  # PCA fitted on 3,000 of the 6,000 rows
+    monkeypatch.setattr(projection, "STREAMED_MAP_ROWS", 3000)  # PCA fitted on 3,000 of the 6,000 rows
     result = segsql.run(blobs_config)
     projection = result.tables["projection"]
     points = projection.filter(pl.col("kind") == "point")
