@@ -115,14 +115,22 @@ def segmented_sample(
     rows = np.arange(n_rows)
     if n_rows > size:
         rows = np.sort(np.random.RandomState(model.random_state).choice(n_rows, size, replace=False))
+    X, segments = _labelled_rows(con, "model/segmented_rows", columns, rows)
+    return X, segments, rows
+
+
+def _labelled_rows(
+    con: duckdb.DuckDBPyConnection, query: str, columns: tuple[str, ...], rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (sorted row numbers) and their segments from ``query``: (segsql_row, segment, features…)."""
     X = np.empty((rows.shape[0], len(columns)))
-    segments = np.empty(rows.shape[0], dtype=np.int64)
-    for batch in _with_rows(con, "model/segmented_rows", columns, rows):
+    labels = np.empty(rows.shape[0], dtype=np.int64)
+    for batch in _with_rows(con, query, columns, rows):
         at = np.searchsorted(rows, batch.column(0).to_numpy())
-        segments[at] = batch.column(1).to_numpy()
+        labels[at] = batch.column(1).to_numpy()
         for j in range(len(columns)):
             X[at, j] = batch.column(j + 2).to_numpy(zero_copy_only=False)
-    return X, segments, rows
+    return X, labels
 
 
 def _rows(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], rows: np.ndarray) -> np.ndarray:
@@ -165,13 +173,7 @@ def _silhouette(
     """The silhouette on the rows scikit-learn's ``silhouette_score`` would draw."""
     take = model.metric_sample or n_rows
     rows = np.sort(np.random.RandomState(model.random_state).permutation(n_rows)[:take])
-    X = np.empty((rows.shape[0], len(columns)))
-    labels = np.empty(rows.shape[0], dtype=np.int64)
-    for batch in _with_rows(con, "model/labeled_rows", columns, rows):
-        at = np.searchsorted(rows, batch.column(0).to_numpy())
-        labels[at] = batch.column(1).to_numpy()
-        for j in range(len(columns)):
-            X[at, j] = batch.column(j + 2).to_numpy(zero_copy_only=False)
+    X, labels = _labelled_rows(con, "model/labeled_rows", columns, rows)
     if len(np.unique(labels)) < 2:
         return float("nan")
     return silhouette_score(X, labels)
