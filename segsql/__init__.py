@@ -1,6 +1,7 @@
 """segsql: SQL-native customer segmentation over DuckDB.
 
-The public API is a handful of verbs::
+The public API is a handful of verbs; each takes a config (a path or a
+:class:`Config`) and, where it touches a database, ``con=`` as a keyword::
 
     import segsql
     result = segsql.run("data/customers.toml")      # → RunResult
@@ -11,21 +12,37 @@ See the README for the config keys and the output tables.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .config import Config, config_from_dict, load_config
-from .errors import ConfigError, DatabaseError, DataError, QueryError, SegsqlError, SourceError
-from .export import export_sql
-from .history import list_runs, query
-from .pipeline import RunResult, ValidationResult, run, validate
-from .report import Report, write_report
-from .score import ScoreSummary, score
-from .starter import init_config
+from segsql.config import Config, config_from_dict, load_config
+from segsql.errors import ConfigError, DatabaseError, DataError, QueryError, SegsqlError, SourceError
+from segsql.history import list_runs, query
+from segsql.pipeline import RunResult, ValidationResult, run, validate
+from segsql.report import Report, write_report
+from segsql.scoring.export import export_sql
+from segsql.scoring.score import ScoreSummary, score
+from segsql.starter import init_config
+from segsql.version import __version__
 
 __all__ = [
     "__version__",
-    "run", "validate", "query", "list_runs", "init_config", "score", "export_sql", "ScoreSummary",
-    "write_report", "Report",
-    "load_config", "config_from_dict", "Config", "RunResult", "ValidationResult",
-    "SegsqlError", "ConfigError", "SourceError", "QueryError", "DataError", "DatabaseError",
-]  # fmt: skip
+    "run",
+    "validate",
+    "query",
+    "list_runs",
+    "init_config",
+    "score",
+    "export_sql",
+    "write_report",
+    "RunResult",
+    "ValidationResult",
+    "ScoreSummary",
+    "Report",
+    "load_config",
+    "config_from_dict",
+    "Config",
+    "SegsqlError",
+    "ConfigError",
+    "SourceError",
+    "QueryError",
+    "DataError",
+    "DatabaseError",
+]

@@ -1,5 +1,5 @@
 """`python -m segsql` is the `segsql` command."""
 
-from .cli import main
+from segsql.cli import main
 
 main()

@@ -29,9 +29,8 @@ from rich.table import Table
 from rich.text import Text
 
 import segsql as api
-
-from . import __version__
-from .errors import SegsqlError
+from segsql.errors import SegsqlError
+from segsql.version import __version__
 
 app = typer.Typer(
     name="segsql",
@@ -46,9 +45,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
-ConfigArg = Annotated[
-    Path, typer.Argument(help="The segsql config file (TOML).", show_default=False)
-]
+ConfigArg = Annotated[Path, typer.Argument(help="The segsql config file (TOML).", show_default=False)]
 
 
 def _handle_errors(func: F) -> F:
@@ -117,9 +114,7 @@ def run(
 def validate(config: ConfigArg) -> None:
     """Check the config, its sources and the feature query, without fitting or writing."""
     checked = api.validate(config)
-    out.print(
-        f"OK {config}: {checked.n_rows} rows, entity {checked.entity!r} ({checked.entity_type})"
-    )
+    out.print(f"OK {config}: {checked.n_rows} rows, entity {checked.entity!r} ({checked.entity_type})")
     for name, target in checked.sources.items():
         out.print(f"  source {name}: {target}")
     nulls = {c: n for c, n in checked.null_counts.items() if n}
@@ -131,12 +126,8 @@ def validate(config: ConfigArg) -> None:
 @app.command()
 @_handle_errors
 def init(
-    datafile: Annotated[
-        Path, typer.Argument(help="A CSV, Parquet or JSON file.", show_default=False)
-    ],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write the config.")
-    ] = None,
+    datafile: Annotated[Path, typer.Argument(help="A CSV, Parquet or JSON file.", show_default=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the config.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing config.")] = False,
 ) -> None:
     """Write a starter config for a data file (entity and numeric columns detected)."""
@@ -148,15 +139,13 @@ def init(
 @_handle_errors
 def query(
     config: ConfigArg,
-    sql: Annotated[
-        str, typer.Argument(help="One SQL statement, run read-only.", show_default=False)
-    ],
+    sql: Annotated[str, typer.Argument(help="One SQL statement, run read-only.", show_default=False)],
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:
     """Run SQL on the run database (read-only) and print the result."""
     if format not in {"table", "csv", "json"}:
         raise SegsqlError(f"--format: must be table, csv or json (got {format!r})")
-    _print_frame(api.query(api.load_config(config), sql), format)
+    _print_frame(api.query(config, sql), format)
 
 
 @app.command()
@@ -168,7 +157,7 @@ def report(
     ] = None,
 ) -> None:
     """Rewrite the HTML report and the charts of a run from the database (read-only)."""
-    written = api.write_report(api.load_config(config), run_id=run_id)
+    written = api.write_report(config, run_id=run_id)
     out.print(f"Report of run {written.run_id}: {written.html} ({len(written.charts)} charts beside it)")
 
 
@@ -176,7 +165,7 @@ def report(
 @_handle_errors
 def runs(config: ConfigArg) -> None:
     """List the runs recorded in the config's database, newest first."""
-    frame = api.list_runs(api.load_config(config))
+    frame = api.list_runs(config)
     if frame.is_empty():
         out.print("No runs yet.")
         return
@@ -207,9 +196,7 @@ def score(
     """Put new rows in the saved segments: nearest centroid, in DuckDB SQL."""
     if format not in {"table", "csv", "json"}:
         raise SegsqlError(f"--format: must be table, csv or json (got {format!r})")
-    result = api.score(
-        api.load_config(config), input=input, table=table, run_id=run, output=output, into=into
-    )
+    result = api.score(config, input=input, table=table, run_id=run, output=output, into=into)
     if isinstance(result, pl.DataFrame):
         _print_frame(result, format)
         return
@@ -233,7 +220,7 @@ def export_sql(
     ] = None,
 ) -> None:
     """Print one standalone scoring query, the model's numbers written in, for another engine."""
-    sys.stdout.write(api.export_sql(api.load_config(config), dialect=dialect, table=table, run_id=run))
+    sys.stdout.write(api.export_sql(config, dialect=dialect, table=table, run_id=run))
 
 
 def _progress(quiet: bool) -> _Display | None:
@@ -318,9 +305,13 @@ def _print_run(result: Any) -> None:
     for p in result.k_sweep.sort("k").iter_rows(named=True):
         mark = f"{p['k']} *" if p["chosen"] else str(p["k"])
         sweep.add_row(
-            mark, f"{p['inertia']:.4f}", f"{p['silhouette']:.4f}", f"{p['calinski_harabasz']:.1f}",
-            f"{p['davies_bouldin']:.4f}", f"{p['smallest_share']:.3f}",
-        )  # fmt: skip
+            mark,
+            f"{p['inertia']:.4f}",
+            f"{p['silhouette']:.4f}",
+            f"{p['calinski_harabasz']:.1f}",
+            f"{p['davies_bouldin']:.4f}",
+            f"{p['smallest_share']:.3f}",
+        )
     out.print(sweep)
     features = json.loads(rows["features"])
     means = result.profiles.pivot(on="feature", index="segment", values="mean")
@@ -330,9 +321,12 @@ def _print_run(result: Any) -> None:
         table.add_column(name, justify="left" if name == "name" else "right", no_wrap=name == "name")
     for s in summary.iter_rows(named=True):
         table.add_row(
-            str(s["segment"]), s["name"], str(s["size"]), f"{s['share']:.1%}",
+            str(s["segment"]),
+            s["name"],
+            str(s["size"]),
+            f"{s['share']:.1%}",
             *(_cell(s.get(f)) for f in features),
-        )  # fmt: skip
+        )
     out.print("Segments (feature means in original units):")
     out.print(table)
     if result.report is not None:

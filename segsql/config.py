@@ -9,6 +9,7 @@ are resolved against the folder of the config file.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tomllib
 from datetime import date, datetime
@@ -26,9 +27,9 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import ConfigError
+from segsql.errors import ConfigError
 
-__all__ = ["Config", "load_config", "config_from_dict"]
+__all__ = ["Config", "as_config", "load_config", "config_from_dict", "config_from_text"]
 
 Scaling = Literal["standard", "minmax", "robust", "none"]
 Impute = Literal["error", "mean", "median", "zero", "drop"]
@@ -144,9 +145,7 @@ class PreprocessConfig(_Section):
     @classmethod
     def _floats(cls, value: Any) -> Any:
         if isinstance(value, list):
-            return [
-                float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value
-            ]
+            return [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
         return value
 
     @field_validator("winsorize")
@@ -357,6 +356,39 @@ def load_config(path: str | Path) -> Config:
     return _build(data, base_dir=path.resolve().parent, path=path, text=text)
 
 
+def as_config(config: Config | str | Path) -> Config:
+    """What every public verb does with its first argument: a Config as it is, a path loaded.
+
+    >>> as_config(3)
+    Traceback (most recent call last):
+    ...
+    segsql.errors.ConfigError: <config>: expected a config file path or a segsql.Config (got int)
+    """
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, str | Path):
+        return load_config(config)
+    raise ConfigError(
+        f"expected a config file path or a segsql.Config (got {type(config).__name__})", path="<config>"
+    )
+
+
+def config_from_text(text: str, *, base_dir: Path, path: Path | None = None) -> Config:
+    """A config from the text a run stored (``runs.config``): TOML, or the JSON of a dict config.
+
+    Raises :class:`ConfigError` when the text no longer validates (a run made by
+    another version of segsql).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise ConfigError("the stored config is neither TOML nor JSON", path=path or "<config>") from None
+    return _build(data, base_dir=base_dir, path=path, text=text)
+
+
 def config_from_dict(data: dict[str, Any], *, base_dir: str | Path = ".") -> Config:
     """Validate a config given as a dict (the TOML shape), for the Python API.
 
@@ -364,7 +396,5 @@ def config_from_dict(data: dict[str, Any], *, base_dir: str | Path = ".") -> Con
     >>> cfg.model.k, cfg.preprocess.scaling, cfg.schema
     ('auto', 'standard', 'segsql')
     """
-    import json
-
     text = json.dumps(data, sort_keys=True, default=str)
     return _build(data, base_dir=Path(base_dir).resolve(), path=None, text=text)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from .config import Config
-from .errors import DatabaseError
+from segsql.config import Config
+from segsql.errors import DatabaseError
 
 __all__ = ["connect", "scratch"]
 
@@ -44,7 +44,9 @@ def connect(
                 raise DatabaseError(
                     f"{path}: cannot create the database's folder {path.parent} ({exc.strerror})"
                 ) from None
-    settings = {"memory_limit": config.project.memory_limit} if config.project.memory_limit else {}
+    settings: dict[str, str | bool | int | float | list[str]] = (
+        {"memory_limit": config.project.memory_limit} if config.project.memory_limit else {}
+    )
     own = _open(database, read_only=read_only, timeout=config.project.lock_timeout, settings=settings)
     try:
         yield own
@@ -53,7 +55,7 @@ def connect(
 
 
 def _open(
-    database: str, *, read_only: bool, timeout: float, settings: dict[str, str]
+    database: str, *, read_only: bool, timeout: float, settings: dict[str, str | bool | int | float | list[str]]
 ) -> duckdb.DuckDBPyConnection:
     # DuckDB allows one writing process per file and holds the lock while a
     # connection is open; wait up to `timeout` seconds for it, then say who holds it

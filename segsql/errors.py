@@ -49,12 +49,21 @@ class SourceError(SegsqlError):
 
 
 class QueryError(SegsqlError):
-    """An SQL query failed; names the query (file or config key) and shows DuckDB's message."""
+    """An SQL query failed; names the query (file or config key) and shows DuckDB's message.
 
-    def __init__(self, message: str, *, query: str, sql: str | None = None):
+    Its parts are fields: ``query`` (what ran), ``reason`` (the database's words)
+    and ``sql`` (the text, when there is one).
+
+    >>> e = QueryError("Binder Error: no column x", query="queries/a.sql")
+    >>> str(e), e.reason
+    ('queries/a.sql: Binder Error: no column x', 'Binder Error: no column x')
+    """
+
+    def __init__(self, reason: str, *, query: str, sql: str | None = None):
         self.query = query
+        self.reason = reason
         self.sql = sql
-        super().__init__(f"{query}: {message}")
+        super().__init__(f"{query}: {reason}")
 
 
 class DataError(SegsqlError):

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
-from . import sql
-from .config import Config
-from .connection import connect
-from .errors import QueryError
+from segsql import sql
+from segsql.config import Config, as_config
+from segsql.connection import connect
+from segsql.errors import QueryError
 
 __all__ = ["list_runs", "query"]
 
 
-def list_runs(config: Config) -> pl.DataFrame:
-    """Every run recorded in the config's database, newest first."""
-    with connect(config, read_only=True) as con:
+def list_runs(config: Config | str | Path, *, con: duckdb.DuckDBPyConnection | None = None) -> pl.DataFrame:
+    """Every run recorded in the config's database (or ``con``), newest first."""
+    config = as_config(config)
+    with connect(config, con, read_only=True) as db:
         try:
-            return sql.relation(con, "history/runs", schema=config.schema).pl()
+            return sql.relation(db, "history/runs", schema=config.schema).pl()
         except QueryError:
             return pl.DataFrame()
 
 
-def query(config: Config, text: str, con: duckdb.DuckDBPyConnection | None = None) -> pl.DataFrame:
-    """Run one SQL statement on the config's database (opened read-only)."""
+def query(
+    config: Config | str | Path, text: str, *, con: duckdb.DuckDBPyConnection | None = None
+) -> pl.DataFrame:
+    """Run one SQL statement on the config's database (opened read-only), or on ``con``."""
+    config = as_config(config)
     with connect(config, con, read_only=True) as db:
         try:
             return db.sql(text).pl()

@@ -1,47 +1,122 @@
-"""run(config) → RunResult: the ordered list of stages, nothing else."""
+"""A run is an ordered list of steps over a session: :data:`STEPS`, and nothing else.
+
+Each step is a function ``(session, results) -> small frozen result``, where
+``results`` maps the names of the steps before it to what they returned. It
+reads its own config section, earlier results and the relations earlier steps
+left in the session. ``run`` executes the tuple; ``validate`` executes its
+first part (:data:`CHECKS`). New capabilities are new steps here.
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 
-from . import sql
-from .config import Config, load_config
-from .connection import connect, scratch
-from .features import Features, build_features, count_distinct_points
-from .matrix import load_matrix
-from .model import fit_model
-from .naming import check_rules
-from .preprocess import preprocess
-from .projection import project_run
-from .report import write_report
-from .sources import register_sources
-from .stream import fit_streaming, streams
-from .testhook import pause_point
-from .writeback import OUTPUT_TABLES, RunFacts, attach_labels, record_timings, write_run
+from segsql import report, sources, sql
+from segsql.config import Config, as_config
+from segsql.connection import connect
+from segsql.session import Progress, Session, open_session
+from segsql.steps import features, fit, naming, preprocess, profiles, projection, writeback
+from segsql.testhook import pause_point
 
-__all__ = ["RunResult", "ValidationResult", "run", "validate"]
+__all__ = ["CHECKS", "STEPS", "RunResult", "RunTables", "Step", "ValidationResult", "run", "validate"]
 
-# progress(message) as each stage starts; progress(message, done, total) for steps within one
-Progress = Callable[..., None]
+
+@dataclass(frozen=True)
+class Step:
+    """A named step. ``timed`` steps are announced to the progress display, timed and
+    are pause points for the crash tests; ``when`` skips a step the config turns off."""
+
+    name: str
+    run: Callable[[Session, Mapping[str, Any]], Any]
+    timed: bool = True
+    when: Callable[[Config], bool] = lambda config: True
+
+
+STEPS: tuple[Step, ...] = (
+    Step("sources", sources.register),
+    Step("features", features.build),
+    Step("rules", naming.check, timed=False),
+    Step("preprocess", preprocess.fit),
+    Step("matrix", fit.prepare),
+    Step("model", fit.fit),
+    Step("profiles", profiles.build),
+    Step("names", naming.name_segments),
+    Step("projection", projection.build),
+    Step("writeback", writeback.save),
+    # after the commit: a report that fails leaves the run's tables whole, and says so
+    Step("report", report.step, when=lambda config: config.output.report),
+)
+# what `validate` runs: everything that reads the inputs, nothing that fits or writes
+CHECKS: tuple[Step, ...] = STEPS[: [s.name for s in STEPS].index("preprocess") + 1]
+
+
+def _execute(session: Session, steps: tuple[Step, ...]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for step in steps:
+        if not step.when(session.config):
+            continue
+        if not step.timed:
+            results[step.name] = step.run(session, results)
+            continue
+        with session.timed(step.name):
+            pause_point(step.name)
+            results[step.name] = step.run(session, results)
+    return results
+
+
+class RunTables(Mapping[str, pl.DataFrame]):
+    """A run's rows of each output table, read from the database on first access.
+
+    Nothing is read back when the run ends: at 10,000,000 entities ``segments``
+    would be a second copy of the labels. A file database is opened read-only
+    when a table is first asked for (or the caller's connection is used); an
+    in-memory database dies with its run, so its tables are read before it
+    closes.
+    """
+
+    def __init__(self, config: Config, run_id: int, *, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        self._config, self._run_id, self._con = config, run_id, con
+        self._frames: dict[str, pl.DataFrame] = {}
+
+    def __getitem__(self, table: str) -> pl.DataFrame:
+        if table not in writeback.OUTPUT_TABLES:
+            raise KeyError(table)
+        if table not in self._frames:
+            with connect(self._config, self._con, read_only=True) as db:
+                self._frames[table] = self._read(db, table)
+        return self._frames[table]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(writeback.OUTPUT_TABLES)
+
+    def __len__(self) -> int:
+        return len(writeback.OUTPUT_TABLES)
+
+    def read_all(self, db: duckdb.DuckDBPyConnection) -> None:
+        """Read every table now, through ``db`` (an in-memory database about to close)."""
+        for table in writeback.OUTPUT_TABLES:
+            self._frames[table] = self._read(db, table)
+
+    def _read(self, db: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
+        params = {"run_id": self._run_id}
+        return sql.relation(db, "writeback/run_rows", params, table=(self._config.schema, table)).pl()
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """What a run produced. ``tables`` holds this run's rows of every output table."""
+    """What a run produced. ``tables`` holds this run's rows of every output table, read lazily."""
 
     run_id: int
     k: int
     k_choice: str
     metrics: dict[str, float]
-    tables: dict[str, pl.DataFrame]
+    tables: RunTables
     timings: dict[str, float]
     warnings: tuple[str, ...]
     database: str
@@ -77,42 +152,10 @@ class ValidationResult:
     null_counts: dict[str, int] = field(default_factory=dict)
 
 
-def _as_config(config: Config | str | Path) -> Config:
-    return config if isinstance(config, Config) else load_config(config)
-
-
-class _Stages:
-    """Times each stage, and tells a progress callback when one starts."""
-
-    def __init__(self, progress: Progress | None):
-        self.timings: dict[str, float] = {}
-        self.progress = progress
-
-    @contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        if self.progress:
-            self.progress(name)
-        pause_point(name)
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = time.perf_counter() - start
-
-    def step(self, stage: str) -> Callable[[str, int, int], None]:
-        """A callback for the steps of ``stage`` (the K sweep's K values, the final fit)."""
-
-        def tell(what: str, done: int, total: int) -> None:
-            if self.progress:
-                self.progress(f"{stage}: {what}", done, total)
-
-        return tell
-
-
 def run(
     config: Config | str | Path,
-    con: duckdb.DuckDBPyConnection | None = None,
     *,
+    con: duckdb.DuckDBPyConnection | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
     """Segment the configured data and write every output table; see the README.
@@ -120,89 +163,46 @@ def run(
     With a caller's DuckDB connection ``con`` the tables are written there and
     the connection is left open.
     """
-    config = _as_config(config)
-    started_at = datetime.now()
-    stage = _Stages(progress)
-    with connect(config, con) as db:
-        with stage("sources"):
-            sources = register_sources(db, config)
-        with stage("features"):
-            features = build_features(db, config)
-            check_rules(config, features.columns)
-            n_distinct = count_distinct_points(db, features.columns, features.n_rows)
-        with stage("preprocess"):
-            pre = preprocess(db, config, features)
-        streamed = streams(config.model, pre.n_rows)  # large minibatch runs: no matrix in memory
-        with stage("matrix"):
-            X = None if streamed else load_matrix(db, pre.columns)
-        with stage("model"):
-            if X is None:
-                model = fit_streaming(
-                    db, pre.columns, config.model, n_rows=pre.n_rows, on_step=stage.step("model")
-                )
-            else:
-                model = fit_model(X, config.model, n_distinct=n_distinct, on_step=stage.step("model"))
-        with stage("projection"):
-            projection = project_run(db, X, model, pre.columns, config.model, n_rows=pre.n_rows)
-            del X
-        with stage("writeback"):
-            attach_labels(db, model)
-            facts = RunFacts(
-                started_at=started_at, timings=stage.timings, warnings=pre.warnings, sources=sources
-            )
-            run_id = write_run(
-                db, config, features=features, pre=pre, model=model, facts=facts, projection=projection
-            )
-        # the runs row was written inside the writeback stage: complete its timings now
-        record_timings(db, config, run_id=run_id, timings=stage.timings)
-        tables = {
-            table: sql.relation(
-                db, "writeback/run_rows", {"run_id": run_id}, table=(config.schema, table)
-            ).pl()
-            for table in OUTPUT_TABLES
-        }
-        # after the commit: a report that fails leaves the run's tables whole, and says so
-        report, report_warning = None, ()
-        if config.output.report:
-            with stage("report"):
-                try:
-                    report = write_report(config, run_id=run_id, con=db).html
-                except Exception as exc:  # noqa: BLE001 - any failure here must not lose the run
-                    report_warning = (
-                        f"the report was not written ({type(exc).__name__}: {exc}); the run is saved: "
-                        f"rewrite it with `segsql report`",
-                    )
+    config = as_config(config)
+    with open_session(config, con=con, progress=progress) as session:
+        results = _execute(session, STEPS)
+        saved, fitted = results["writeback"], results["model"]
+        tables = RunTables(config, saved.run_id, con=con)
+        if con is None and config.database == ":memory:":
+            tables.read_all(session.con)
+        written = results.get("report")
+        timings = dict(session.timings)
     return RunResult(
-        run_id=run_id,
-        k=model.k,
-        k_choice=model.k_choice,
-        metrics={"inertia": model.inertia, "silhouette": model.silhouette},
+        run_id=saved.run_id,
+        k=fitted.k,
+        k_choice=fitted.k_choice,
+        metrics={"inertia": fitted.inertia, "silhouette": fitted.silhouette},
         tables=tables,
-        timings=dict(stage.timings),
-        warnings=pre.warnings + report_warning,
+        timings=timings,
+        warnings=results["preprocess"].warnings + ((written.warning,) if written and written.warning else ()),
         database=config.database,
         schema=config.schema,
-        report=report,
+        report=written.html if written else None,
     )
 
 
-def validate(config: Config | str | Path, con: duckdb.DuckDBPyConnection | None = None) -> ValidationResult:
+def validate(
+    config: Config | str | Path, *, con: duckdb.DuckDBPyConnection | None = None
+) -> ValidationResult:
     """Check the config, its sources and the feature query, without fitting or writing.
 
     The run database is opened read-only when it exists (a source may be a
     table in it); otherwise the checks run in memory.
     """
-    config = _as_config(config)
-    with scratch(config, con) as db:
-        sources = register_sources(db, config)
-        features: Features = build_features(db, config)
-        check_rules(config, features.columns)
-        pre = preprocess(db, config, features)
+    config = as_config(config)
+    with open_session(config, con=con, read_only=True) as session:
+        results = _execute(session, CHECKS)
+    checked = results["features"]
     return ValidationResult(
-        sources=sources,
-        entity=features.entity,
-        entity_type=features.entity_type,
-        columns=features.columns,
-        n_rows=pre.n_rows,
-        null_counts=dict(zip(features.columns, features.null_counts, strict=True)),
+        sources=results["sources"],
+        entity=checked.entity,
+        entity_type=checked.entity_type,
+        columns=checked.columns,
+        n_rows=results["preprocess"].n_rows,
+        null_counts=dict(zip(checked.columns, checked.null_counts, strict=True)),
     )

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import glob
+import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from . import sql
-from .config import Config
-from .errors import QueryError, SourceError
+from segsql import sql
+from segsql.config import Config
+from segsql.errors import QueryError, SourceError
+from segsql.session import Session
 
-__all__ = ["register_sources", "reader_for"]
+__all__ = ["is_numeric_type", "reader_for", "register", "register_sources"]
 
 _READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json"}
 _SUFFIXES = {
@@ -19,6 +23,19 @@ _SUFFIXES = {
     ".parquet": "parquet", ".pq": "parquet",
     ".json": "json", ".jsonl": "json", ".ndjson": "json",
 }  # fmt: skip
+_NUMERIC = re.compile(
+    r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT"
+    r"|FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$"
+)
+
+
+def is_numeric_type(type_name: str) -> bool:
+    """Whether a DuckDB column type can be a feature.
+
+    >>> is_numeric_type("DECIMAL(18,3)"), is_numeric_type("VARCHAR")
+    (True, False)
+    """
+    return bool(_NUMERIC.match(type_name))
 
 
 def reader_for(path: str, format: str | None = None) -> str:
@@ -29,12 +46,18 @@ def reader_for(path: str, format: str | None = None) -> str:
     """
     if format:
         return _READERS[format]
-    for suffix in reversed(
-        [s.lower() for s in Path(path).suffixes if s.lower() not in {".gz", ".zst"}]
-    ):
+    for suffix in reversed([s.lower() for s in Path(path).suffixes if s.lower() not in {".gz", ".zst"}]):
         if suffix in _SUFFIXES:
             return _READERS[_SUFFIXES[suffix]]
     return "read_csv"
+
+
+def register(session: Session, results: Mapping[str, Any]) -> dict[str, str]:  # noqa: ARG001
+    """The sources step: a temp view per ``[sources.X]``; returns key → what it reads."""
+    described = register_sources(session.con, session.config)
+    for key in described:
+        session.leave(f"source:{key}", key)
+    return described
 
 
 def register_sources(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, str]:
@@ -51,7 +74,7 @@ def register_sources(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str
             try:
                 sql.execute(con, "sources/table", name=key, table=_qualified(con, source.table, key))
             except QueryError as exc:
-                raise SourceError(f"{where} table {source.table}: {_reason(exc)}") from None
+                raise SourceError(f"{where} table {source.table}: {exc.reason}") from None
         else:
             path = str(config.resolve(source.path or ""))
             target = path
@@ -63,11 +86,11 @@ def register_sources(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str
             try:
                 sql.execute(con, "sources/file", name=key, reader=reader, path=path)
             except QueryError as exc:
-                raise SourceError(f"{path}: cannot read as {reader[5:]} ({_reason(exc)})") from None
+                raise SourceError(f"{path}: cannot read as {reader[5:]} ({exc.reason})") from None
         try:
             empty = sql.execute(con, "sources/is_empty", name=key).fetchall()[0][0]
         except QueryError as exc:
-            raise SourceError(f"{target}: cannot read {where} ({_reason(exc)})") from None
+            raise SourceError(f"{target}: cannot read {where} ({exc.reason})") from None
         if empty:
             raise SourceError(f"{target}: the source {where} has no rows")
         described[key] = target
@@ -92,7 +115,3 @@ def _qualified(con: duckdb.DuckDBPyConnection, name: str, key: str) -> tuple[str
         return (db, schema, parts[0])
     # two parts: schema.table in this database, or database.table (its default schema)
     return (db, *parts) if first_is_schema else parts
-
-
-def _reason(exc: QueryError) -> str:
-    return str(exc).split(": ", 1)[-1]

@@ -18,10 +18,18 @@ names, which are always written out through :func:`quote_ident`:
     cannot prepare with parameters;
 ``{{ include: dir/name }}``
     the text of another query file, expanded with the same values, so that
-    one query can be run alone and also be part of a larger one (a macro).
+    one query can be run alone and also be part of a larger one (a macro);
+``{{ sqlglot: name }}``
+    the caller's sqlglot expression ``name``, written as DuckDB SQL here, by
+    sqlglot: for a query built as a tree (the scoring query of
+    :mod:`segsql.scoring.replay`, whose constants are written in). Only a
+    sqlglot expression is accepted, never text, so what it adds is quoted by
+    sqlglot as everything else is by :func:`quote_ident`.
 
 Nothing a user writes reaches the SQL text except through these quoting
-functions; values always travel as bound parameters.
+functions; values always travel as bound parameters (except the constants of
+a ``sqlglot:`` tree, which are the run's own numbers, and DDL, which DuckDB
+cannot prepare).
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from typing import Any
 
 import duckdb
 
-from .errors import QueryError
+from segsql.errors import QueryError
 
 __all__ = [
     "quote_ident",
@@ -113,7 +121,7 @@ def load(name: str) -> str:
     return resources.files("segsql").joinpath("queries", f"{name}.sql").read_text(encoding="utf-8")
 
 
-def render(text: str, *, columns: Sequence[str] = (), **names: str | tuple[str, ...]) -> str:
+def render(text: str, *, columns: Sequence[str] = (), **names: Any) -> str:
     """Expand the template markers of a query text.
 
     >>> render("SELECT {{ columns: avg(@col) AS m_@i }} FROM {{ t }}", columns=["a b"], t=("s", "x"))
@@ -133,6 +141,8 @@ def render(text: str, *, columns: Sequence[str] = (), **names: str | tuple[str, 
             return quote_literal(str(names[body.strip()]))
         if word == "include":
             return render(_strip_comments(load(body.strip())), columns=columns, **names)
+        if word == "sqlglot":
+            return _sqlglot(names[body.strip()])
         sep = {"columns": ",\n       ", "all": " AND "}[word]
         body = body.strip()
         return sep.join(
@@ -144,6 +154,15 @@ def render(text: str, *, columns: Sequence[str] = (), **names: str | tuple[str, 
     return _TEMPLATE.sub(expand, text)
 
 
+def _sqlglot(tree: Any) -> str:
+    """A sqlglot expression as DuckDB SQL (imported here: most queries never need sqlglot)."""
+    from sqlglot import exp
+
+    if not isinstance(tree, exp.Expression):
+        raise TypeError(f"{{{{ sqlglot: }}}} takes a sqlglot expression, not {type(tree).__name__}")
+    return tree.sql(dialect="duckdb")
+
+
 def execute(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -151,7 +170,7 @@ def execute(
     /,
     *,
     columns: Sequence[str] = (),
-    **names: str | tuple[str, ...],
+    **names: Any,
 ) -> duckdb.DuckDBPyConnection:
     """Run the query file ``name`` with its template expanded and ``params`` bound.
 
@@ -172,7 +191,7 @@ def relation(
     /,
     *,
     columns: Sequence[str] = (),
-    **names: str | tuple[str, ...],
+    **names: Any,
 ) -> duckdb.DuckDBPyRelation:
     """The query file ``name`` as a lazy relation (for Arrow or Polars results)."""
     text, bound = _prepare(name, params, columns, names)
@@ -220,9 +239,7 @@ def create_user_features(
         raise QueryError(_first_line(exc), query=origin, sql=query) from None
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
         raise QueryError("the feature query must be exactly one SELECT statement", query=origin)
-    text = _strip_comments(load("features/user_query")).replace(
-        "{{ user_query }}", statements[0].query
-    )
+    text = _strip_comments(load("features/user_query")).replace("{{ user_query }}", statements[0].query)
     try:
         con.execute(text, params) if params else con.execute(text)
     except duckdb.Error as exc:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from . import sql
-from .errors import SegsqlError, SourceError
-from .features import is_numeric_type
-from .sources import reader_for
+from segsql import sql
+from segsql.errors import QueryError, SegsqlError, SourceError
+from segsql.sources import is_numeric_type, reader_for
 
 __all__ = ["init_config"]
 
@@ -47,7 +46,9 @@ def init_config(datafile: str | Path, *, output: str | Path | None = None, force
             for name, _ in columns
         }
     except SegsqlError as exc:
-        raise SourceError(f"{datafile}: cannot read ({str(exc).split(': ', 1)[-1]})") from None
+        raise SourceError(
+            f"{datafile}: cannot read ({exc.reason if isinstance(exc, QueryError) else exc})"
+        ) from None
     finally:
         con.close()
     if n_rows == 0:

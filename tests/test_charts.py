@@ -8,7 +8,7 @@ import altair as alt
 import polars as pl
 import pytest
 
-from segsql import charts
+from segsql.report import charts
 
 SWEEP = pl.DataFrame({
     "k": [2, 3, 4, 5],
@@ -87,7 +87,7 @@ def test_every_chart_has_a_query_file_of_its_name():
     from segsql import sql
 
     for chart in charts.CHARTS:
-        assert "$run_id" in sql.load(f"charts/{chart.name}"), chart.name
+        assert "$run_id" in sql.load(f"report/charts/{chart.name}"), chart.name
 
 
 def test_the_elbow_marks_the_chosen_k():
@@ -156,11 +156,17 @@ def test_the_map_separates_points_and_centroids_and_names_the_variance():
 def test_charts_do_not_need_altairs_row_limit_lifted():
     # 5,000 points plus centroids is above Altair's default 5,000-row limit
     n = 5003
-    frame = pl.DataFrame({
-        "kind": ["point"] * 5000 + ["centroid"] * 3, "entity": [str(i) for i in range(n)],
-        "segment": [1 + i % 3 for i in range(n)], "label": [f"{1 + i % 3} · s" for i in range(n)],
-        "pc1": [float(i) for i in range(n)], "pc2": [0.0] * n,
-        "variance_pc1": [0.5] * n, "variance_pc2": [0.3] * n,
-    })  # fmt: skip
+    frame = pl.DataFrame(
+        {
+            "kind": ["point"] * 5000 + ["centroid"] * 3,
+            "entity": [str(i) for i in range(n)],
+            "segment": [1 + i % 3 for i in range(n)],
+            "label": [f"{1 + i % 3} · s" for i in range(n)],
+            "pc1": [float(i) for i in range(n)],
+            "pc2": [0.0] * n,
+            "variance_pc1": [0.5] * n,
+            "variance_pc2": [0.3] * n,
+        }
+    )
     spec = charts.projection(frame).to_dict()
     assert len(_rows(spec)) == n

@@ -98,7 +98,9 @@ def test_debug_shows_the_traceback(write_config):
 def test_python_dash_m_is_the_same_command():
     done = subprocess.run(
         [sys.executable, "-m", "segsql", "validate", str(DATA / "customers.toml")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "200 rows" in done.stdout

@@ -265,8 +265,11 @@ def materialize(case: Case, folder: Path) -> Path:
 
 def invoke(case: Case, config: Path) -> tuple[int, str, str]:
     """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    args = {"run": ["run", "--quiet", str(config)], "validate": ["validate", str(config)],
-            "query": ["query", str(config), "SELECT 1"]}[case.command]  # fmt: skip
+    args = {
+        "run": ["run", "--quiet", str(config)],
+        "validate": ["validate", str(config)],
+        "query": ["query", str(config), "SELECT 1"],
+    }[case.command]
     result = CliRunner().invoke(app, args)
     return result.exit_code, result.stdout, result.stderr
 
@@ -300,8 +303,15 @@ def test_debug_shows_the_traceback_and_the_same_error_line(tmp_path: Path) -> No
 
 
 def test_a_constant_feature_is_scaled_to_zero_with_a_warning_that_says_so(tmp_path: Path) -> None:
-    config = materialize(Case("constant", "", (), sections={
-        "features": 'entity = "id"\nsql = "SELECT id, a, 7.0 AS c FROM people"'}), tmp_path)  # fmt: skip
+    config = materialize(
+        Case(
+            "constant",
+            "",
+            (),
+            sections={"features": 'entity = "id"\nsql = "SELECT id, a, 7.0 AS c FROM people"'},
+        ),
+        tmp_path,
+    )
     result = CliRunner().invoke(app, ["run", str(config)])
     assert result.exit_code == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
@@ -324,9 +334,18 @@ def test_a_constant_feature_is_scaled_to_zero_with_a_warning_that_says_so(tmp_pa
 
 @pytest.mark.parametrize("scaling", ["standard", "minmax", "robust"])
 def test_a_constant_feature_never_divides_by_zero_under_any_scaling(tmp_path: Path, scaling: str) -> None:
-    config = materialize(Case("constant", "", (), sections={
-        "features": 'entity = "id"\nsql = "SELECT id, a, 7.0 AS c FROM people"',
-        "preprocess": f'scaling = "{scaling}"'}), tmp_path)  # fmt: skip
+    config = materialize(
+        Case(
+            "constant",
+            "",
+            (),
+            sections={
+                "features": 'entity = "id"\nsql = "SELECT id, a, 7.0 AS c FROM people"',
+                "preprocess": f'scaling = "{scaling}"',
+            },
+        ),
+        tmp_path,
+    )
     result = CliRunner().invoke(app, ["run", "--quiet", str(config)])
     assert result.exit_code == 0, result.stderr
     import duckdb

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import glob
-import math
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -23,9 +16,10 @@ from typer.testing import CliRunner
 import segsql
 from segsql import SegsqlError
 from segsql.cli import app
-from segsql.export import DIALECTS, export_sql
+from segsql.scoring.export import DIALECTS, export_sql
 
 from .conftest import DATA
+from .postgres import load_frame, postgres_server
 from .scoring_data import DATASETS, Dataset
 
 
@@ -103,96 +97,9 @@ def test_the_export_sql_command_prints_the_query(wholesale):
 # --- a real PostgreSQL server ------------------------------------------------------
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on a free loopback port; yields a connection string.
-
-    initdb refuses to run as root, so as root the server runs as the `postgres` user.
-    """
-    bin_dir = _postgres_bin()
-    if bin_dir is None or not (bin_dir / "pg_ctl").exists():
-        pytest.skip(
-            "PostgreSQL server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql"
-        )
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
-            pytest.skip("running as root and `runuser` is missing, so initdb cannot run as postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    root = Path(tempfile.mkdtemp(prefix="segsql-pg-"))
-    data, log = root / "data", root / "server.log"
-    if as_user:
-        shutil.chown(root, user="postgres")
-    port = _free_port()
-
-    def run(*args: str) -> None:
-        subprocess.run([*as_user, *args], check=True, capture_output=True, text=True)
-
-    try:
-        run(
-            str(bin_dir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "--no-sync",
-            "-E",
-            "UTF8",
-        )
-        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start")
-        yield f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
-    finally:
-        if (data / "postmaster.pid").exists():
-            subprocess.run(
-                [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                capture_output=True,
-            )
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _load_into_postgres(conn, name: str, frame: pd.DataFrame, entity: str) -> None:
-    from psycopg import sql as pgsql
-
-    columns = list(frame.columns)
-    entity_type = "BIGINT" if pd.api.types.is_integer_dtype(frame[entity]) else "TEXT"
-    definition = pgsql.SQL(", ").join(
-        pgsql.SQL("{} {}").format(
-            pgsql.Identifier(c), pgsql.SQL(entity_type if c == entity else "DOUBLE PRECISION")
-        )
-        for c in columns
-    )
-    with conn.cursor() as cur:
-        cur.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(name)))
-        cur.execute(pgsql.SQL("CREATE TABLE {} ({})").format(pgsql.Identifier(name), definition))
-        rows = [
-            tuple(None if isinstance(v, float) and math.isnan(v) else v for v in row)
-            for row in frame.astype(object).itertuples(index=False)
-        ]
-        with cur.copy(
-            pgsql.SQL("COPY {} ({}) FROM STDIN").format(
-                pgsql.Identifier(name), pgsql.SQL(", ").join(map(pgsql.Identifier, columns))
-            )
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-    conn.commit()
+    yield from postgres_server()
 
 
 POSTGRES_CASES = [
@@ -217,7 +124,7 @@ def test_the_exported_postgres_query_gives_duckdbs_labels_on_a_real_server(postg
 
     query = export_sql(config, dialect="postgres", table="segsql_input")
     with psycopg.connect(postgres) as conn:
-        _load_into_postgres(conn, "segsql_input", new[[data.entity, *data.features]], data.entity)
+        load_frame(conn, "segsql_input", new[[data.entity, *data.features]], data.entity)
         with conn.cursor() as cur:
             cur.execute(query)
             names = [d.name for d in cur.description]
@@ -246,7 +153,7 @@ def test_the_bundled_customers_csv_scores_the_same_in_postgres(postgres, tmp_pat
     run = segsql.run(config)
     frame = pd.read_csv(DATA / "customers.csv")
     with psycopg.connect(postgres) as conn:
-        _load_into_postgres(conn, "customers", frame, "CustomerID")
+        load_frame(conn, "customers", frame, "CustomerID")
         with conn.cursor() as cur:
             cur.execute(export_sql(config, dialect="postgres", table="customers"))
             got = dict((row[0], row[1]) for row in cur.fetchall())

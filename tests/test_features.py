@@ -6,8 +6,9 @@ import duckdb
 import pytest
 
 from segsql import ConfigError, DataError, QueryError, config_from_dict
-from segsql.features import build_features
 from segsql.sources import register_sources
+from segsql.steps.features import build_features
+from segsql.steps.preprocess import preprocess as fit_preprocessing
 
 TRANSACTIONS = """\
 cust,at,amount
@@ -90,7 +91,9 @@ def test_a_transform_for_an_unknown_column_is_a_config_error(tmp_path):
 def test_nulls_with_impute_error_are_named_with_their_count(tmp_path):
     query = "SELECT * FROM (VALUES (1, 2.0), (2, NULL), (3, NULL)) t(id, x)"
     with pytest.raises(DataError, match=r"'x' has 2 NULLs and \[preprocess\] impute = \"error\""):
-        features_of(tmp_path, {"entity": "id", "sql": query})
+        con, feats = features_of(tmp_path, {"entity": "id", "sql": query})
+        # the check belongs to the preprocess step, which knows the impute rule
+        fit_preprocessing(con, config_from_dict({"features": {"entity": "id", "sql": query}}), feats)
     _, feats = features_of(tmp_path, {"entity": "id", "sql": query}, preprocess={"impute": "mean"})
     assert feats.null_counts == (2,)
 

@@ -23,7 +23,7 @@ import pytest
 
 import segsql
 from segsql.sql import quote_ident as q
-from segsql.writeback import OUTPUT_TABLES
+from segsql.steps.writeback import OUTPUT_TABLES
 
 HOSTILE = [
     'double"quote',

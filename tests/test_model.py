@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from segsql import DataError, config_from_dict
-from segsql.model import fit_model
+from segsql.steps.fit.in_memory import fit_matrix
+
+
+def fit_model(X, model, **kwargs):
+    """The in-memory fit's result with each row's label and distance beside it."""
+    fitted = fit_matrix(X, model, **kwargs)
+    return SimpleNamespace(**fitted.result.__dict__, labels=fitted.labels, distances=fitted.distances)
 
 
 def model_config(**model):
@@ -21,8 +29,14 @@ def blobs():
         n_samples=600, centers=[[0, 0], [6, 0], [0, 6], [6, 6]], cluster_std=0.8, random_state=3
     )
     # unequal sizes, so "largest first" is visible
-    keep = np.concatenate([np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:100], np.flatnonzero(y == 2)[:60],
-                           np.flatnonzero(y == 3)[:30]])  # fmt: skip
+    keep = np.concatenate(
+        [
+            np.flatnonzero(y == 0),
+            np.flatnonzero(y == 1)[:100],
+            np.flatnonzero(y == 2)[:60],
+            np.flatnonzero(y == 3)[:30],
+        ]
+    )
     return X[np.sort(keep)], y[np.sort(keep)]
 
 

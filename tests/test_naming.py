@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from segsql import ConfigError, config_from_dict
-from segsql.naming import Contrast, check_rules, describe_segments
+from segsql.steps.naming import Contrast, check_rules, describe_segments
 
 FEATURES = ("income", "spend", "visits")
 

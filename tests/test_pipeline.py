@@ -116,12 +116,14 @@ def _rfm_reference(invoices: pd.DataFrame, as_of: str) -> pd.DataFrame:
     as_of_ts = pd.Timestamp(as_of)
     kept = invoices[invoices["InvoiceDate"] <= as_of_ts]
     grouped = kept.groupby("CustomerID")
-    frame = pd.DataFrame({
-        "recency_days": (as_of_ts - grouped["InvoiceDate"].max()).dt.days,
-        "frequency": grouped.size(),
-        "monetary": grouped["TotalPrice"].sum(),
-        "tenure_days": (as_of_ts - grouped["InvoiceDate"].min()).dt.days,
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "recency_days": (as_of_ts - grouped["InvoiceDate"].max()).dt.days,
+            "frequency": grouped.size(),
+            "monetary": grouped["TotalPrice"].sum(),
+            "tenure_days": (as_of_ts - grouped["InvoiceDate"].min()).dt.days,
+        }
+    )
     frame["avg_order_value"] = frame["monetary"] / frame["frequency"]
     return frame.reset_index().sort_values("CustomerID")
 
@@ -238,12 +240,13 @@ def test_a_failed_run_leaves_the_previous_tables_exactly_as_they_were(customers_
 
 def test_a_failure_inside_the_write_transaction_rolls_back(customers_config, monkeypatch):
     first = segsql.run(customers_config)
-    import segsql.writeback as writeback
+    import segsql.steps.writeback as writeback
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full, say")
 
-    monkeypatch.setattr(writeback, "write_profiles", boom)
+    # the last thing written before COMMIT
+    monkeypatch.setattr(writeback, "create_assign_macro", boom)
     with pytest.raises(RuntimeError):
         segsql.run(customers_config)
     with duckdb.connect(str(customers_config.parent / "run.duckdb"), read_only=True) as con:

@@ -8,9 +8,9 @@ import pytest
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from segsql import DataError, config_from_dict
-from segsql.features import build_features
-from segsql.matrix import load_matrix
-from segsql.preprocess import preprocess
+from segsql.steps.features import build_features
+from segsql.steps.matrix import load_matrix
+from segsql.steps.preprocess import preprocess
 
 VALUES = [3.0, None, 10.0, 0.5, 42.0, 7.0, None, 1.0, 18.0, 2.5]
 OTHER = [1.0, 2.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0]

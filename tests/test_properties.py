@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from segsql import config_from_dict, sql
-from segsql.features import Features
-from segsql.preprocess import preprocess
+from segsql.steps.features import Features
+from segsql.steps.preprocess import preprocess
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -80,10 +80,12 @@ def _reference(columns, transforms, impute, winsorize, scaling) -> np.ndarray:
 def _segsql(columns, transforms, impute, winsorize, scaling) -> np.ndarray:
     names = [f"c{j}" for j in range(len(columns))]
     per_column = dict(zip(names, transforms, strict=True))
-    config = config_from_dict({
-        "features": {"entity": "id", "sql": "SELECT 1", "transforms": per_column},
-        "preprocess": {"scaling": scaling, "impute": impute, "winsorize": winsorize},
-    })  # fmt: skip
+    config = config_from_dict(
+        {
+            "features": {"entity": "id", "sql": "SELECT 1", "transforms": per_column},
+            "preprocess": {"scaling": scaling, "impute": impute, "winsorize": winsorize},
+        }
+    )
     n = len(columns[0])
     table = pa.table(
         {"segsql_entity": pa.array(range(n), pa.int64())}

@@ -14,8 +14,8 @@ from sklearn.preprocessing import StandardScaler
 from typer.testing import CliRunner
 
 import segsql
-from segsql.charts import CHARTS
 from segsql.cli import app
+from segsql.report.charts import CHARTS
 
 from .conftest import DATA
 
@@ -206,12 +206,12 @@ def test_a_run_on_an_in_memory_database_still_writes_its_report(write_config, tm
 
 
 def test_a_failing_report_leaves_the_run_saved_and_says_so(customers_config, monkeypatch):
-    import segsql.pipeline as pipeline
+    import segsql.report as report
 
     def broken(*args, **kwargs):
         raise OSError("disk full, say")
 
-    monkeypatch.setattr(pipeline, "write_report", broken)
+    monkeypatch.setattr(report, "write_report", broken)
     result = segsql.run(customers_config)
     assert result.report is None
     assert any("the report was not written (OSError: disk full, say)" in w for w in result.warnings)

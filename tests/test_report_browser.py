@@ -7,7 +7,7 @@ import time
 import pytest
 
 import segsql
-from segsql.charts import CHARTS
+from segsql.report.charts import CHARTS
 
 from .cdp import Chromium, find_chromium
 

@@ -9,8 +9,8 @@ import pytest
 import segsql
 from segsql import ConfigError, config_from_dict
 from segsql.connection import connect
-from segsql.matrix import load_matrix
-from segsql.model import _distances
+from segsql.steps.fit.in_memory import distances as _distances
+from segsql.steps.matrix import load_matrix
 
 
 def _config(**project):

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 import segsql
 from segsql import DatabaseError, DataError, SegsqlError
 from segsql.cli import app
-from segsql.export import export_sql
+from segsql.scoring.export import export_sql
 
 from .conftest import DATA
 from .scoring_data import DATASETS, Dataset, mall_customers, reference

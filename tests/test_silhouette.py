@@ -7,7 +7,7 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import silhouette_score as sklearn_silhouette
 
-from segsql.silhouette import silhouette_score
+from segsql.steps.fit.silhouette import silhouette_score
 
 from .conftest import DATA
 

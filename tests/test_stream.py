@@ -8,7 +8,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 import segsql
-import segsql.stream as stream
+import segsql.steps.fit.streamed as stream
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def _scaled(config) -> np.ndarray:
 
 
 def test_a_streamed_run_still_draws_its_map_from_a_seeded_sample(blobs_config, streamed, monkeypatch):
-    import segsql.projection as projection
+    import segsql.steps.projection as projection
 
     monkeypatch.setattr(projection, "STREAMED_MAP_ROWS", 3000)  # PCA fitted on 3,000 of the 6,000 rows
     result = segsql.run(blobs_config)

@@ -1,8 +1,0 @@
--- segsql: the streamed model's labels, renumbered 1..K largest first, joined to the entities.
--- inputs:  segsql_assigned; segsql_renumber_in(raw_segment, segment) from segsql.stream
--- output:  TEMP TABLE segsql_labels(segsql_entity, segment INTEGER, distance DOUBLE),
---          as queries/writeback/labels.sql makes for the in-memory model
-CREATE OR REPLACE TEMP TABLE segsql_labels AS
-SELECT a.segsql_entity, CAST(m.segment AS INTEGER) AS segment, a.distance
-FROM segsql_assigned AS a
-JOIN segsql_renumber_in AS m USING (raw_segment)

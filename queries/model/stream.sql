@@ -1,4 +1,0 @@
--- segsql: the scaled features in entity order, read batch by batch by the streamed model.
--- inputs:  segsql_scaled
--- output:  one DOUBLE column per feature, in config order; row r is segsql_row = r
-SELECT {{ columns: @col }} FROM segsql_scaled ORDER BY segsql_row

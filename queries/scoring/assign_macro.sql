@@ -1,0 +1,13 @@
+-- segsql: the SQL interface to scoring, a table macro that scores any table or view holding
+-- the entity and the feature columns of the run being written, with no Python:
+--     SELECT * FROM segsql.assign('new_customers');
+--     SELECT * FROM segsql.assign('new_customers', run := 3);
+-- Created at each write-back, for that run; `run` may name another successful run with the
+-- same entity and features (default: the run being written, the latest successful run).
+-- inputs:  the table or view named by `tbl` (query_table); nothing else: each run's
+--          constants are written into the body
+-- output:  MACRO {{ assign }}(tbl, run := NULL) AS TABLE, returning the entity column,
+--          segment, segment_name, distance, second_distance, is_outlier
+-- The body is built by segsql/scoring/macro.py from the scoring query of
+-- segsql/scoring/replay.py (one branch per run, picked by `run`), rendered by sqlglot.
+CREATE OR REPLACE MACRO {{ assign }}(tbl, run := NULL) AS TABLE {{ sqlglot: body }}

@@ -1,0 +1,289 @@
+"""Chart functions: the result of a ``queries/report/charts/<name>.sql`` query → an Altair chart.
+
+Pure functions, no file or database access: :mod:`segsql.report.writer` runs the
+queries and writes the files. Each function takes the Polars frame of the query
+of the same name; the frames are small (aggregates, or at most 5,000 sample
+points), and are embedded in the chart's Vega-Lite spec as inline values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+__all__ = [
+    "ChartSpec",
+    "CHARTS",
+    "elbow",
+    "k_metrics",
+    "sizes",
+    "heatmap",
+    "distributions",
+    "projection",
+]
+
+_CHOSEN = "#d62728"
+_LINE = "#4c78a8"
+_METRICS = {  # column → (title, which way is better)
+    "silhouette": ("Silhouette", "higher is better"),
+    "calinski_harabasz": ("Calinski-Harabasz", "higher is better"),
+    "davies_bouldin": ("Davies-Bouldin", "lower is better"),
+}
+
+
+# segment names are long by design: show them whole
+_LABEL_AXIS = alt.Axis(labelLimit=360)
+_LEGEND = alt.Legend(labelLimit=360)
+
+
+def _data(frame: pl.DataFrame) -> alt.InlineData:
+    """The frame as inline values; NaN and infinities (not JSON) become null.
+
+    Passing values ourselves keeps the chart independent of Altair's global
+    data transformer and its row limit: every frame here is already bounded.
+    """
+    rows = frame.to_dicts()
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                row[key] = None
+    return alt.InlineData(values=rows)
+
+
+def _segment_colour(frame: pl.DataFrame) -> alt.Scale:
+    """The same colour for a segment in every chart: labels in segment order, one scheme."""
+    labels = frame.select("segment", "label").unique().sort("segment")["label"].to_list()
+    return alt.Scale(domain=labels, scheme="tableau10")
+
+
+def _labels(frame: pl.DataFrame) -> list[str]:
+    return frame.select("segment", "label").unique().sort("segment")["label"].to_list()
+
+
+def _features(frame: pl.DataFrame) -> list[str]:
+    return frame.select("position", "feature").unique().sort("position")["feature"].to_list()
+
+
+def _chosen_k(frame: pl.DataFrame) -> int | None:
+    chosen = frame.filter(pl.col("chosen"))["k"].unique().to_list()
+    return int(chosen[0]) if chosen else None
+
+
+def elbow(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
+    """Inertia against K, the chosen K marked. Columns: k, inertia, chosen."""
+    k = _chosen_k(frame)
+    base = alt.Chart(_data(frame)).encode(
+        x=alt.X("k:O", title="K (number of segments)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("inertia:Q", title="inertia (within-segment sum of squares)"),
+    )
+    line = base.mark_line(color=_LINE, point=alt.OverlayMarkDef(color=_LINE, size=50))
+    chosen = base.transform_filter("datum.chosen").mark_point(
+        color=_CHOSEN, size=220, filled=True, shape="diamond"
+    )
+    label = (
+        base.transform_filter("datum.chosen")
+        .mark_text(align="left", dx=10, dy=-10, color=_CHOSEN, fontWeight="bold")
+        .encode(text=alt.value(f"chosen: K = {k}"))
+    )
+    return alt.layer(line, chosen, label).properties(title="Elbow: inertia against K", width=520, height=300)
+
+
+def k_metrics(frame: pl.DataFrame) -> alt.HConcatChart:
+    """Silhouette, Calinski-Harabasz and Davies-Bouldin against K, small multiples.
+
+    Columns: metric, k, value, chosen.
+    """
+    panels = []
+    for metric, (title, better) in _METRICS.items():
+        part = frame.filter(pl.col("metric") == metric)
+        base = alt.Chart(_data(part)).encode(
+            x=alt.X("k:O", title="K", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=title, scale=alt.Scale(zero=False)),
+        )
+        line = base.mark_line(color=_LINE, point=alt.OverlayMarkDef(color=_LINE, size=40))
+        chosen = base.transform_filter("datum.chosen").mark_point(
+            color=_CHOSEN, size=200, filled=True, shape="diamond"
+        )
+        panels.append(
+            alt.layer(line, chosen).properties(title=alt.Title(title, subtitle=better), width=220, height=200)
+        )
+    k = _chosen_k(frame)
+    return alt.hconcat(*panels).properties(
+        title=alt.Title("Quality of the segmentation against K", subtitle=f"chosen: K = {k}")
+    )
+
+
+def sizes(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
+    """Segment sizes and shares. Columns: segment, label, size, share."""
+    labels = _labels(frame)
+    base = alt.Chart(_data(frame)).encode(
+        y=alt.Y("label:N", sort=labels, title=None, axis=_LABEL_AXIS),
+        x=alt.X("size:Q", title="entities"),
+        tooltip=["label:N", "size:Q", alt.Tooltip("share:Q", format=".1%")],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("label:N", scale=_segment_colour(frame), legend=None))
+    text = base.mark_text(align="left", dx=4).encode(text=alt.Text("share:Q", format=".1%"))
+    return alt.layer(bars, text).properties(
+        title="Segment sizes and shares", width=480, height=max(120, 32 * len(labels))
+    )
+
+
+def heatmap(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
+    """Segment × feature, coloured by z, labelled with the segment's mean in original units.
+
+    Columns: segment, label, feature, position, mean, overall_mean, z.
+    """
+    labels, features = _labels(frame), _features(frame)
+    finite = [abs(z) for z in frame["z"].to_list() if z is not None and math.isfinite(z)]
+    top = max([1.0, *finite])
+    base = alt.Chart(_data(frame)).encode(
+        x=alt.X("feature:N", sort=features, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("label:N", sort=labels, title=None, axis=_LABEL_AXIS),
+        tooltip=[
+            "label:N",
+            "feature:N",
+            alt.Tooltip("mean:Q", format=",.4~r"),
+            alt.Tooltip("overall_mean:Q", format=",.4~r"),
+            alt.Tooltip("z:Q", format=".2f"),
+        ],
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "z:Q",
+            scale=alt.Scale(scheme="redblue", reverse=True, domain=[-top, top]),
+            title=["z: against", "the rest (sd)"],
+        )
+    )
+    text = base.mark_text(fontSize=13).encode(
+        text=alt.Text("mean:Q", format=",.4~r"),
+        color=alt.condition(f"abs(datum.z) > {0.6 * top}", alt.value("white"), alt.value("black")),
+    )
+    return alt.layer(cells, text).properties(
+        title=alt.Title(
+            "Segment profiles",
+            subtitle="cell: the segment's mean in original units; colour: how far it is from the rest",
+        ),
+        width=max(240, 130 * len(features)),
+        height=max(120, 40 * len(labels)),
+    )
+
+
+def distributions(frame: pl.DataFrame) -> alt.FacetChart:
+    """Per feature, a box per segment: whiskers p05-p95, box p25-p75, median, min and max.
+
+    Columns: feature, position, segment, label, min, p05, p25, median, p75, p95, max, mean.
+    """
+    labels, features = _labels(frame), _features(frame)
+    y = alt.Y("label:N", sort=labels, title=None, axis=_LABEL_AXIS)
+    quantiles = ("min", "p05", "p25", "median", "p75", "p95", "max")
+    tooltip = ["label:N", *(alt.Tooltip(f"{c}:Q", format=",.4~r") for c in quantiles)]
+    whisker = (
+        alt.Chart()
+        .mark_rule(color="#555")
+        .encode(y=y, x=alt.X("p05:Q", title=None, scale=alt.Scale(zero=False)), x2="p95:Q")
+    )
+    colour = alt.Color("label:N", scale=_segment_colour(frame), title="segment", legend=_LEGEND)
+    box = alt.Chart().mark_bar(size=16).encode(y=y, x="p25:Q", x2="p75:Q", color=colour, tooltip=tooltip)
+    median = alt.Chart().mark_tick(color="black", size=16, thickness=2).encode(y=y, x="median:Q")
+    low = alt.Chart().mark_tick(color="#999", size=8).encode(y=y, x="min:Q")
+    high = alt.Chart().mark_tick(color="#999", size=8).encode(y=y, x="max:Q")
+    layered = alt.layer(whisker, box, median, low, high, data=_data(frame)).properties(
+        width=480, height=max(80, 26 * len(labels))
+    )
+    return (
+        layered.facet(
+            row=alt.Row(
+                "feature:N", sort=features, title=None, header=alt.Header(labelAngle=0, labelAlign="left")
+            )
+        )  # noqa: E501
+        .resolve_scale(x="independent")
+        .properties(
+            title=alt.Title(
+                "Distributions per segment",
+                subtitle="box: 25th-75th percentile, black tick: median, line: 5th-95th, grey: min and max",
+            )
+        )
+    )
+
+
+def projection(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
+    """The 2-D PCA map: sample rows as dots, centroids as large diamonds.
+
+    Columns: kind, entity, segment, label, pc1, pc2, variance_pc1, variance_pc2.
+    """
+    colour = alt.Color("label:N", scale=_segment_colour(frame), title="segment", legend=_LEGEND)
+    v1 = frame["variance_pc1"][0] if frame.height else 0.0
+    v2 = frame["variance_pc2"][0] if frame.height else 0.0
+    base = alt.Chart(_data(frame)).encode(
+        x=alt.X("pc1:Q", title=f"PC1 ({v1:.0%} of the variance)"),
+        y=alt.Y("pc2:Q", title=f"PC2 ({v2:.0%} of the variance)"),
+    )
+    points = (
+        base.transform_filter("datum.kind == 'point'")
+        .mark_circle(size=14, opacity=0.45)
+        .encode(color=colour, tooltip=["entity:N", "label:N"])
+    )
+    centres = (
+        base.transform_filter("datum.kind == 'centroid'")
+        .mark_point(shape="diamond", size=320, filled=True, stroke="black", strokeWidth=2.5, opacity=1)
+        .encode(color=colour, tooltip=["label:N"])
+    )
+    numbers = (
+        base.transform_filter("datum.kind == 'centroid'")
+        .mark_text(dx=12, dy=-12, fontWeight="bold")
+        .encode(text="segment:N")
+    )
+    n = frame.filter(pl.col("kind") == "point").height
+    return alt.layer(points, centres, numbers).properties(
+        title=alt.Title(
+            "Map of the segments (PCA of the scaled features)",
+            subtitle=f"{n:,} entities (a seeded sample of at most 5,000) and the segment centres",
+        ),
+        width=520,
+        height=420,
+    )
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart of the report: its query (``queries/report/charts/<name>.sql``) and its function."""
+
+    name: str
+    title: str
+    caption: str
+    draw: Callable[[pl.DataFrame], Any]
+
+
+CHARTS: tuple[ChartSpec, ...] = (
+    ChartSpec("sizes", "Segment sizes", "How many entities each segment holds.", sizes),
+    ChartSpec(
+        "heatmap",
+        "Profiles",
+        "Each segment's mean per feature; red is above the rest, blue below (z, in standard deviations).",
+        heatmap,
+    ),
+    ChartSpec(
+        "distributions",
+        "Distributions",
+        "Per feature, the spread of each segment, from quantiles computed in SQL over every row.",
+        distributions,
+    ),
+    ChartSpec(
+        "projection",
+        "Map",
+        "PCA of the scaled features: at most 5,000 sampled entities and the segment centres.",
+        projection,
+    ),
+    ChartSpec("elbow", "Elbow", "Inertia for each K of the sweep; the chosen K in red.", elbow),
+    ChartSpec(
+        "k_metrics",
+        "K metrics",
+        "Silhouette, Calinski-Harabasz and Davies-Bouldin for each K of the sweep; the chosen K in red.",
+        k_metrics,
+    ),
+)

@@ -1,0 +1,222 @@
+"""Write a run's charts (PNG, SVG, Vega-Lite JSON) and one self-contained HTML report.
+
+Reads the run's output tables through ``queries/report/charts/*.sql`` and
+``queries/report/*.sql`` only, so a report can be rewritten at any time from
+the database (opened read-only). The HTML inlines the Vega, Vega-Lite and
+Vega-Embed libraries (the bundle vl-convert-python makes, as Altair's
+``inline=True`` does): it opens with no network at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import duckdb
+import jinja2
+import polars as pl
+import vl_convert
+from markupsafe import Markup
+
+from segsql import sql
+from segsql.config import Config, as_config, config_from_text
+from segsql.connection import connect
+from segsql.errors import ConfigError, DatabaseError, QueryError
+from segsql.report.charts import CHARTS
+from segsql.steps.naming import feature_noun
+from segsql.version import __version__
+
+__all__ = ["Report", "write_report"]
+
+# Vega's "tableau10", the scheme the charts colour segments with, so cards match charts
+_PALETTE = (
+    "#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b",
+    "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Report:
+    """What :func:`write_report` wrote: the HTML file and, per chart, its png/svg/json files."""
+
+    run_id: int
+    html: Path
+    charts: dict[str, dict[str, Path]]
+
+
+def write_report(
+    config: Config | str | Path, *, run_id: int | None = None, con: duckdb.DuckDBPyConnection | None = None
+) -> Report:
+    """Write the report of run ``run_id`` (default: the latest successful run).
+
+    Files go to ``[output] dir`` of ``config``: ``report.html`` and
+    ``charts/<name>.png``, ``.svg`` and ``.vl.json``, replacing those of an
+    earlier report. The words (``[features.labels]``) are those of the config
+    stored with the run, so a report of an old run reads as that run did; a
+    stored config this version cannot read falls back to ``config``.
+    """
+    config = as_config(config)
+    if con is None and config.database == ":memory:":
+        raise DatabaseError(
+            '[project] database is ":memory:", which keeps no runs to report on: use a database file'
+        )
+    with connect(config, con, read_only=True) as db:
+        run = _run_row(db, config, run_id)
+        rid = run["run_id"]
+        frames = {
+            chart.name: _frame(db, f"report/charts/{chart.name}", rid, config.schema) for chart in CHARTS
+        }
+        scaler = _frame(db, "report/scaler", rid, config.schema)
+        segments = _frame(db, "report/segments", rid, config.schema)
+    words_from = _stored_config(config, run["config"])
+
+    out = config.output_dir
+    chart_dir = out / "charts"
+    chart_dir.mkdir(parents=True, exist_ok=True)
+    specs: dict[str, dict[str, Any]] = {}
+    written: dict[str, dict[str, Path]] = {}
+    words = _feature_words(words_from, scaler["feature"].to_list())
+    for chart in CHARTS:
+        frame = frames[chart.name]
+        if "feature" in frame.columns:
+            frame = frame.with_columns(pl.col("feature").replace(words))
+        spec = chart.draw(frame).to_dict()
+        specs[chart.name] = spec
+        written[chart.name] = _write_chart(chart_dir, chart.name, spec)
+
+    html = out / "report.html"
+    html.write_text(
+        _render(words_from, run, scaler=scaler, segments=segments, profile=frames["heatmap"], specs=specs),
+        encoding="utf-8",
+    )
+    return Report(run_id=rid, html=html, charts=written)
+
+
+def _stored_config(config: Config, text: str | None) -> Config:
+    """The config a run was made with, read from ``runs.config``; ``config`` when it cannot be read."""
+    if not text:
+        return config
+    try:
+        return config_from_text(text, base_dir=config.base_dir, path=config.path)
+    except ConfigError:
+        return config
+
+
+def _feature_words(config: Config, features: list[str]) -> dict[str, str]:
+    """Features → their ``[features.labels]`` words for the charts, when those tell every feature apart."""
+    words = {f: feature_noun(f, config.features.labels) for f in features}
+    return words if len(set(words.values())) == len(words) else {}
+
+
+def _frame(db: duckdb.DuckDBPyConnection, query: str, run_id: int, schema: str) -> pl.DataFrame:
+    return sql.relation(db, query, {"run_id": run_id}, schema=schema).pl()
+
+
+def _run_row(db: duckdb.DuckDBPyConnection, config: Config, run_id: int | None) -> dict[str, Any]:
+    try:
+        rows = sql.relation(db, "report/run", {"run_id": run_id}, schema=config.schema).pl()
+    except QueryError:  # no runs table: nothing was ever written to this schema
+        rows = pl.DataFrame()
+    if rows.is_empty():
+        which = f"no successful run {run_id}" if run_id is not None else "no successful run yet"
+        raise DatabaseError(f"{config.database} (schema {config.schema}): {which}")
+    return rows.row(0, named=True)
+
+
+def _vl_version() -> str:
+    # "v6.4.1" → "6.4": the Vega-Lite version Altair writes specs for
+    return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def _write_chart(folder: Path, name: str, spec: dict[str, Any]) -> dict[str, Path]:
+    paths = {
+        "json": folder / f"{name}.vl.json",
+        "svg": folder / f"{name}.svg",
+        "png": folder / f"{name}.png",
+    }
+    paths["json"].write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    svg = vl_convert.vegalite_to_svg(spec, vl_version=_vl_version())
+    paths["svg"].write_text(svg, encoding="utf-8")
+    # rasterising the SVG already made saves laying the chart out a second time
+    paths["png"].write_bytes(vl_convert.svg_to_png(svg, scale=2))
+    return paths
+
+
+@cache
+def _javascript() -> str:
+    """Vega, Vega-Lite and Vega-Embed in one script (slow to build: once per process)."""
+    # the stub wants a snippet, the function does not: the default one defines vegaEmbed globally
+    return vl_convert.javascript_bundle(vl_version=_vl_version())  # type: ignore[call-arg]
+
+
+def _json_in_script(value: Any) -> str:
+    # JSON inside <script> must not close the element or open an HTML comment: "<\/" is "</"
+    return json.dumps(value).replace("</", "<\\/").replace("<!--", "<\\u0021--")
+
+
+def _javascript_in_script(code: str) -> str:
+    # only "</script" ends the element; "<\/script" means the same in a JS string or regex
+    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
+
+
+def _number(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:,.4g}" if abs(value) >= 1 else f"{value:.4g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _render(
+    config: Config,
+    run: dict[str, Any],
+    *,
+    scaler: pl.DataFrame,
+    segments: pl.DataFrame,
+    profile: pl.DataFrame,
+    specs: dict[str, dict[str, Any]],
+) -> str:
+    labels = config.features.labels
+    profiles: dict[int, list[dict[str, Any]]] = {}
+    for row in profile.iter_rows(named=True):
+        profiles.setdefault(row["segment"], []).append(row)
+    cards = [
+        {
+            **s,
+            "colour": _PALETTE[(s["segment"] - 1) % len(_PALETTE)],
+            "profile": profiles.get(s["segment"], []),
+            "matched": s["recommendation"] != s["description"],
+        }
+        for s in segments.iter_rows(named=True)
+    ]
+    # the $schema URL is for editors; nothing in the page should even name a remote address
+    embedded = {name: {k: v for k, v in spec.items() if k != "$schema"} for name, spec in specs.items()}
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["number"] = _number
+    env.filters["label"] = lambda feature: feature_noun(feature, labels)
+    template = env.from_string(
+        resources.files("segsql.report").joinpath("template.html.j2").read_text(encoding="utf-8")
+    )
+    return template.render(
+        run=run,
+        sources=json.loads(run["sources"] or "{}"),
+        features=json.loads(run["features"] or "[]"),
+        warnings=json.loads(run["warnings"] or "[]"),
+        scaler=list(scaler.iter_rows(named=True)),
+        cards=cards,
+        charts=CHARTS,
+        generated=datetime.now().replace(microsecond=0),
+        version=__version__,
+        javascript=Markup(_javascript_in_script(_javascript())),
+        specs=Markup(_json_in_script(embedded)),
+    )

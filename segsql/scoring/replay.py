@@ -1,0 +1,285 @@
+"""The scoring query: a run's preprocessing replayed on new rows, and their nearest centroid.
+
+This is the one place that writes it. ``segsql score`` runs it in DuckDB over
+its input view, the ``assign`` table macro is made of it (one copy per run the
+macro can score with), and ``segsql export-sql`` writes it in another dialect.
+A second copy would drift: the three used to disagree on bad input.
+
+It is a sqlglot tree rather than a query file because the run's numbers are
+written into it: the impute values, clip bounds, centres, scales, centroids and
+99th-percentile distances, each an exact float literal (:func:`number`). With
+constants in place there is nothing to join or look up per row, every engine
+can run it, and DuckDB runs it fastest: one column per centroid with the
+squared distance written out, ``LEAST`` for the nearest, and a ``CASE`` in
+segment order for its number (a tie goes to the lowest segment, as
+scikit-learn's argmin does).
+
+Bad input fails the query itself, the same way wherever it runs. No engine
+shares an ``error()`` function, but every one fails a cast of text that is not
+a number, so a failure is ``CAST(CASE WHEN <bad> THEN 'segsql: …' END AS
+DOUBLE)``: the message depends on the row, so no engine folds the cast at plan
+time (PostgreSQL would reject a constant ``'text'::float8`` while parsing),
+and the engine's error quotes the message. Per feature, in this order:
+
+1. a NULL the run cannot impute (its impute rule is ``error``) fails; under
+   ``drop`` the row is left out, as in training;
+2. NaN or an infinity fails: ``x - x <> 0`` holds for exactly those in every
+   engine (DuckDB and PostgreSQL order NaN as equal to itself, so ``x <> x``
+   would not do);
+3. a value, after imputing, that the transform cannot take fails (``log1p``:
+   -1 or less; ``sqrt``: negative).
+
+Every message names the feature column and the reason; :func:`raised` finds
+it again in an engine's error text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from sqlglot import exp
+
+from segsql.errors import SegsqlError
+from segsql.scoring.saved import SavedModel
+
+__all__ = ["OUTPUT_COLUMNS", "named_table", "number", "raise_if", "raised", "replay_query"]
+
+# the columns after the entity's, in order (the entity comes first, under its own name)
+OUTPUT_COLUMNS = ("segment", "segment_name", "distance", "second_distance", "is_outlier")
+
+# the alias of the rows to score: their columns are always read through it, so that
+# a feature named like a macro parameter (``tbl``, ``run``) is still the column
+_SOURCE = "segsql_source"
+
+
+def replay_query(model: SavedModel, source: exp.Table) -> exp.Select:
+    """The scoring query of ``model`` over ``source``.
+
+    ``source`` is a table (:func:`named_table`) or a table function such as DuckDB's
+    ``query_table(tbl)``. The query returns the entity column under its own
+    name, then segment, segment_name, distance, second_distance, is_outlier,
+    one row per input row (but rows left out under the ``drop`` rule), in
+    input order where the engine keeps it.
+    """
+    k = len(model.segments)
+    vs = [f"v_{i}" for i in range(len(model.features))]
+    xs = [f"x_{i}" for i in range(len(model.features))]
+    ds = [f"d_{s}" for s in model.segments]
+
+    source = source.copy()
+    source.set("alias", exp.TableAlias(this=_ident(_SOURCE)))
+    values = exp.select(
+        exp.alias_(_source_col(model.entity), "segsql_entity", quoted=True),
+        *(exp.alias_(_value(model, i), vs[i], quoted=True) for i in range(len(vs))),
+    ).from_(source)
+    if model.impute == "drop":
+        values = values.where(
+            exp.and_(
+                *(exp.Not(this=exp.Is(this=_source_col(f), expression=exp.Null())) for f in model.features)
+            )
+        )
+    scaled = exp.select(
+        _col("segsql_entity"),
+        *(exp.alias_(_scaled(model, i, _col(vs[i])), xs[i], quoted=True) for i in range(len(xs))),
+    ).from_(_ident("segsql_values"))
+
+    distances = exp.select(
+        _col("segsql_entity"),
+        *(
+            exp.alias_(
+                _sum(_square(_minus(_col(x), c)) for x, c in zip(xs, centroid, strict=True)), d, quoted=True
+            )
+            for d, centroid in zip(ds, model.centroids, strict=True)
+        ),
+    ).from_(_ident("segsql_scaled"))
+
+    least = _least([_col(d) for d in ds])
+    nearest_case = exp.Case()
+    for d, s in zip(ds, model.segments, strict=True):
+        nearest_case = nearest_case.when(exp.EQ(this=_col(d), expression=least.copy()), exp.Literal.number(s))
+    nearest = exp.select(
+        _col("segsql_entity"), *(_col(d) for d in ds), exp.alias_(nearest_case, "segment", quoted=True)
+    ).from_(_ident("segsql_distances"))
+
+    def by_segment(values: list[exp.Expression]) -> exp.Case:
+        case = exp.Case(this=_col("segment"))
+        for s, value in zip(model.segments, values, strict=True):
+            case = case.when(exp.Literal.number(s), value)
+        return case
+
+    distance = exp.Sqrt(this=by_segment([_col(d) for d in ds]))
+    second = exp.Sqrt(this=by_segment([_least([_col(d) for d in ds if d != own]) for own in ds]))
+    p99 = by_segment([number(v) if v is not None else exp.Null() for v in model.p99])
+    names = by_segment([exp.Literal.string(n) if n is not None else exp.Null() for n in model.names])
+    return (
+        exp.select(
+            exp.alias_(_col("segsql_entity"), model.entity, quoted=True),
+            _col("segment"),
+            exp.alias_(names, "segment_name", quoted=True),
+            exp.alias_(distance, "distance", quoted=True),
+            exp.alias_(second if k > 1 else exp.Null(), "second_distance", quoted=True),
+            exp.alias_(exp.GT(this=distance.copy(), expression=p99), "is_outlier", quoted=True),
+        )
+        .from_(_ident("segsql_nearest"))
+        .with_(_ident("segsql_values"), as_=values)
+        .with_(_ident("segsql_scaled"), as_=scaled)
+        .with_(_ident("segsql_distances"), as_=distances)
+        .with_(_ident("segsql_nearest"), as_=nearest)
+    )
+
+
+def named_table(parts: tuple[str, ...]) -> exp.Table:
+    """A table named by its parts (``(name,)``, ``(schema, name)`` or ``(catalog, schema, name)``)."""
+    if not 1 <= len(parts) <= 3:
+        raise SegsqlError(f"--table: too many parts in {'.'.join(parts)!r}")
+    *rest, name = parts
+    catalog, db = ([None] * (2 - len(rest)) + list(rest))[-2:]
+    return exp.table_(name, db=db, catalog=catalog, quoted=True)
+
+
+def raise_if(branches: Iterable[tuple[exp.Expression, exp.Expression]]) -> exp.Expression:
+    """A DOUBLE that is NULL when no condition holds, and fails with the first one's message.
+
+    The portable raise: ``CAST(CASE WHEN c1 THEN 'm1' WHEN c2 THEN 'm2' END AS DOUBLE)``.
+    A message is a string expression (a literal, or one built from the row or a
+    macro parameter); the engine's conversion error quotes it.
+    """
+    case = exp.Case()
+    for condition, message in branches:
+        case = case.when(condition, message)
+    return exp.Cast(this=case, to=exp.DataType.build("DOUBLE"))
+
+
+def raised(text: str) -> str | None:
+    """The segsql message inside an engine's error text (from :func:`raise_if`), if there is one.
+
+    DuckDB quotes it as ``Could not convert string '…' to DOUBLE``, PostgreSQL as
+    ``invalid input syntax for type double precision: "…"``.
+
+    >>> raised("Conversion Error: Could not convert string 'segsql: feature column a is NaN' to DOUBLE")
+    'feature column a is NaN'
+    """
+    start = min((i for i in (text.find("segsql: "), text.find("segsql.assign: ")) if i >= 0), default=-1)
+    if start < 0:
+        return None
+    rest = text[start:].split(": ", 1)[1]
+    for end in ("' to DOUBLE", '"'):
+        if (cut := rest.rfind(end)) > 0:
+            return rest[:cut]
+    return rest
+
+
+def number(value: float) -> exp.Expression:
+    """An exact float literal: the shortest repr that reads back as the same double,
+    in exponent form so that every engine reads it as a double, not a decimal."""
+    value = float(value)
+    if not math.isfinite(value):
+        raise SegsqlError(f"the saved model holds a non-finite constant ({value}); cannot write it into SQL")
+    text = repr(abs(value))
+    if "e" not in text:
+        text += "e0"
+    literal = exp.Literal.number(text)
+    return exp.paren(exp.Neg(this=literal), copy=False) if value < 0 else literal
+
+
+def _value(model: SavedModel, i: int) -> exp.Expression:
+    """Feature ``i`` checked, imputed and transformed (the first steps of queries/preprocess/macros.sql)."""
+    column = model.features[i]
+    raw = exp.Cast(this=_source_col(column), to=exp.DataType.build("DOUBLE"))
+    value: exp.Expression = raw
+    if model.impute_values[i] is not None:
+        value = exp.Coalesce(this=raw.copy(), expressions=[number(model.impute_values[i])])
+
+    def message(reason: str) -> exp.Literal:
+        return exp.Literal.string(f"segsql: feature column {column} {reason}")
+
+    failures: list[tuple[exp.Expression, exp.Expression]] = []
+    if model.impute_values[i] is None and model.impute != "drop":
+        failures.append(
+            (
+                exp.Is(this=raw.copy(), expression=exp.Null()),
+                message(f'is NULL and run {model.run_id}\'s impute rule is "{model.impute}"'),
+            )
+        )
+    difference = exp.Sub(this=raw.copy(), expression=raw.copy())
+    failures.append(
+        (exp.NEQ(this=difference, expression=exp.Literal.number(0)), message("is NaN or infinite"))
+    )
+    how = model.transforms[i]
+    if how == "log1p":
+        failures.append(
+            (
+                exp.LTE(this=value.copy(), expression=exp.Literal.number(-1)),
+                message("is -1 or less, which log1p cannot take"),
+            )
+        )
+    elif how == "sqrt":
+        failures.append(
+            (
+                exp.LT(this=value.copy(), expression=exp.Literal.number(0)),
+                message("is negative, which sqrt cannot take"),
+            )
+        )
+    checked = (
+        exp.Case()
+        .when(exp.or_(*(condition.copy() for condition, _ in failures)), raise_if(failures))
+        .else_(value)
+    )
+    if how == "log1p":
+        return exp.Ln(this=exp.Add(this=exp.Literal.number(1), expression=checked))
+    if how == "sqrt":
+        return exp.Sqrt(this=checked)
+    return checked
+
+
+def _scaled(model: SavedModel, i: int, value: exp.Expression) -> exp.Expression:
+    """An imputed, transformed value clipped and scaled (the last steps of the macros)."""
+    # CASE rather than GREATEST / LEAST: engines disagree on how those treat NULL
+    low, high = model.clip_low[i], model.clip_high[i]
+    if low is not None or high is not None:
+        case = exp.Case()
+        if low is not None:
+            case = case.when(exp.LT(this=value.copy(), expression=number(low)), number(low))
+        if high is not None:
+            case = case.when(exp.GT(this=value.copy(), expression=number(high)), number(high))
+        value = case.else_(value)
+    return exp.Div(
+        this=exp.paren(_minus(value, model.centers[i]), copy=False), expression=number(model.scales[i])
+    )
+
+
+def _minus(value: exp.Expression, constant: float) -> exp.Expression:
+    """``value - constant``, written ``value + |constant|`` for a negative constant (the same double)."""
+    if constant < 0:
+        return exp.Add(this=value, expression=number(-constant))
+    return exp.Sub(this=value, expression=number(constant))
+
+
+def _square(term: exp.Expression) -> exp.Expression:
+    return exp.Mul(this=exp.paren(term, copy=False), expression=exp.paren(term.copy(), copy=False))
+
+
+def _sum(terms: Iterable[exp.Expression]) -> exp.Expression:
+    total: exp.Expression | None = None
+    for term in terms:
+        total = term if total is None else exp.Add(this=total, expression=term)
+    assert total is not None
+    return total
+
+
+def _least(values: list[exp.Expression]) -> exp.Expression:
+    # LEAST of one value is not allowed everywhere (Spark)
+    return values[0] if len(values) == 1 else exp.Least(this=values[0], expressions=values[1:])
+
+
+def _ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def _col(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def _source_col(name: str) -> exp.Column:
+    return exp.column(name, table=_SOURCE, quoted=True)

@@ -1,0 +1,113 @@
+"""The streamed fit, for large inputs: the matrix is never whole in memory.
+
+With ``[model] algorithm = "minibatch"`` and more than ``STREAM_MIN_ROWS``
+rows, the matrix step reads only the K sweep's seeded sample. The final
+MiniBatchKMeans is fitted with ``partial_fit`` on fixed-size blocks read from
+DuckDB in entity order, pass after pass until the centres stop moving; then
+every row is assigned to its nearest centre in SQL (``queries/fit/assign.sql``),
+and the silhouette is computed on scikit-learn's own sample of rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from sklearn.cluster import MiniBatchKMeans
+
+from segsql import sql
+from segsql.config import ModelConfig
+from segsql.errors import DataError
+from segsql.session import Session
+from segsql.steps import matrix
+from segsql.steps.fit.result import FitResult, Prepared, StepCallback, renumber
+from segsql.steps.fit.silhouette import silhouette_score
+from segsql.steps.fit.sweep import sweep_k, usable_ks
+
+__all__ = ["NAME", "STREAM_MIN_ROWS", "applies", "fit", "prepare"]
+
+NAME = "streamed"
+# below this many rows the matrix is small enough (≤ a few hundred MB) to hold whole
+STREAM_MIN_ROWS = 2_000_000
+_BLOCK = 65_536  # rows per partial_fit step: fixed, so the result does not depend on Arrow's batching
+_MAX_PASSES = 10
+_TOL = 1e-2  # largest centre move (scaled units, so 1% of a standard deviation) still counted as moving
+
+
+def applies(model: ModelConfig, n_rows: int) -> bool:
+    """Large minibatch runs."""
+    return model.algorithm == "minibatch" and n_rows > STREAM_MIN_ROWS
+
+
+def prepare(session: Session, columns: tuple[str, ...], n_rows: int) -> Prepared:
+    """Read only the K sweep's seeded sample."""
+    model = session.config.model
+    sample = matrix.seeded_rows(n_rows, model.sweep_sample, model.random_state)
+    rows = matrix.rows(session.con, columns, sample if sample is not None else np.arange(n_rows))
+    return Prepared(strategy=NAME, columns=columns, n_rows=n_rows, sample=rows)
+
+
+def fit(session: Session, prepared: Prepared, *, n_distinct: int | None, on_step: StepCallback) -> FitResult:  # noqa: ARG001
+    """Sweep K on the sample, fit MiniBatchKMeans on every row in blocks, label every row in SQL."""
+    con, model, columns, n_rows = session.con, session.config.model, prepared.columns, prepared.n_rows
+    assert prepared.sample is not None
+    ks = usable_ks(model, n_rows, None)
+    sweep = sweep_k(prepared.sample, model, ks, on_step=on_step)
+    k = sweep.k
+    on_step(f"final fit, K = {k}, {n_rows} rows, streamed", len(ks), len(ks) + 1)
+
+    est = MiniBatchKMeans(
+        n_clusters=k, n_init=model.n_init, random_state=model.random_state, batch_size=_BLOCK
+    )
+    passes, previous = 0, None
+    while passes < min(_MAX_PASSES, model.max_iter):
+        for block in matrix.blocks(con, columns, _BLOCK):
+            est.partial_fit(block)
+        passes += 1
+        if previous is not None and np.abs(est.cluster_centers_ - previous).max() < _TOL:
+            break
+        previous = est.cluster_centers_.copy()
+
+    raw_centers = est.cluster_centers_
+    sql.execute(con, "fit/assign", {"centers": raw_centers.tolist()}, columns=columns)
+    sizes = sql.execute(con, "fit/segment_sizes").fetchall()
+    if len(sizes) < k:
+        raise DataError(f"k-means found fewer than K = {k} non-empty segments: too few distinct points")
+    size = np.zeros(k, dtype=np.int64)
+    for raw, n, _ in sizes:
+        size[raw - 1] = n
+    order = renumber(size, raw_centers)
+    numbering = pa.table(
+        {
+            "raw_segment": pa.array(order + 1, pa.int32()),
+            "segment": pa.array(range(1, k + 1), pa.int32()),
+        }
+    )
+    con.register("segsql_renumber_in", numbering)
+    try:
+        sql.execute(con, "fit/labels_by_centre")
+    finally:
+        con.unregister("segsql_renumber_in")
+
+    return FitResult(
+        strategy=NAME,
+        k=k,
+        k_choice=sweep.k_choice,
+        sweep=sweep.table(),
+        sweep_rows=prepared.sample.shape[0],
+        centers=raw_centers[order],
+        inertia=float(sum(inertia for _, _, inertia in sizes)),
+        silhouette=_silhouette(session, columns, n_rows),
+        n_iter=passes,
+    )
+
+
+def _silhouette(session: Session, columns: tuple[str, ...], n_rows: int) -> float:
+    """The silhouette on the rows scikit-learn's ``silhouette_score`` would draw."""
+    model = session.config.model
+    rows = matrix.seeded_rows(n_rows, model.metric_sample, model.random_state)
+    X, labels = matrix.labelled_rows(
+        session.con, "fit/assigned_rows", columns, rows if rows is not None else np.arange(n_rows)
+    )
+    if len(np.unique(labels)) < 2:
+        return float("nan")
+    return silhouette_score(X, labels)

@@ -1,0 +1,273 @@
+"""Segment names, descriptions and recommendations, from each segment's contrasts with the rest.
+
+Everything here is a pure function of the ``profiles`` rows of a run and the
+config, so the same data and config give the same words every time. Rules are
+data (a feature → level table), never code: there is nothing to evaluate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from segsql import sql
+from segsql.config import Config, LabelWords, RuleConfig
+from segsql.session import Session
+
+__all__ = [
+    "Contrast",
+    "Names",
+    "SegmentText",
+    "check",
+    "check_rules",
+    "describe_segments",
+    "feature_noun",
+    "name_segments",
+    "texts_frame",
+]
+
+# [features.labels]: a word per feature, or words per direction
+Labels = dict[str, str | LabelWords]
+
+# a feature sets a segment far apart ("well above") at this many overall standard deviations
+_FAR_Z = 1.0
+# below this a difference is noise, too slight even to tell two "Typical" segments apart
+_SLIGHT_Z = 0.1
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """One segment × feature row of ``profiles``: the segment's mean against everyone's."""
+
+    segment: int
+    feature: str
+    mean: float | None
+    overall_mean: float | None
+    z: float | None
+
+
+@dataclass(frozen=True)
+class SegmentText:
+    """What ``segment_summary`` says about a segment."""
+
+    name: str
+    description: str
+    recommendation: str
+
+
+@dataclass(frozen=True)
+class Names:
+    """The temp table ``segsql_segment_summary``: each segment's size, share, words and p99 distance."""
+
+    relation: str
+    texts: dict[int, SegmentText]
+
+
+def check(session: Session, results: Mapping[str, Any]) -> None:
+    """A step of the checks ``validate`` runs: every rule names a feature of the run."""
+    check_rules(session.config, results["features"].columns)
+
+
+def name_segments(session: Session, results: Mapping[str, Any]) -> Names:
+    """The names step: words for each segment from its contrasts in ``segsql_profiles``."""
+    rows = sql.execute(session.con, "profiles/contrasts").fetchall()
+    texts = describe_segments([Contrast(*row) for row in rows], config=session.config)
+    session.con.register("segsql_names_in", texts_frame(texts))
+    try:
+        sql.execute(session.con, "profiles/summary")
+    finally:
+        session.con.unregister("segsql_names_in")
+    session.leave("segment_summary", "segsql_segment_summary")
+    return Names(relation="segsql_segment_summary", texts=texts)
+
+
+def check_rules(config: Config, columns: Sequence[str]) -> None:
+    """Every feature a ``[[recommendations]]`` rule names must be one of the run's features."""
+    for i, rule in enumerate(config.recommendations):
+        for feature in rule.when:
+            if feature not in columns:
+                raise config.error(
+                    f"{feature!r} is not a feature of this run ({', '.join(columns)})",
+                    key=f"recommendations.{i}.when",
+                )
+
+
+def describe_segments(contrasts: Iterable[Contrast], *, config: Config) -> dict[int, SegmentText]:
+    """Name, describe and recommend for each segment.
+
+    Names come from a segment's strongest contrasts (``|z| >= [segments]
+    threshold``), two at most, in ``[features.labels]`` words ("Typical" when
+    none is that strong); names that would be equal take the next contrast,
+    then the segment number. ``[segments.names]`` overrides a name. The
+    recommendation is the ``say`` of the first ``[[recommendations]]`` rule
+    whose every condition holds, else the description of what sets the
+    segment apart.
+    """
+    by_segment: dict[int, list[Contrast]] = {}
+    for row in contrasts:
+        by_segment.setdefault(row.segment, []).append(row)
+    threshold = config.segments.threshold
+    labels = config.features.labels
+    overrides = config.segments.overrides()
+    unknown = sorted(set(overrides) - set(by_segment))
+    if unknown:
+        raise config.error(
+            f"segment {unknown[0]} does not exist: this run has {len(by_segment)} segments",
+            key=f"segments.names.{unknown[0]}",
+        )
+    # strongest first; ties keep the config order of the features (rows arrive in it)
+    ranked = {
+        s: [r for _, r in sorted(enumerate(rows), key=lambda ir: (-abs(ir[1].z or 0.0), ir[0]))]
+        for s, rows in sorted(by_segment.items())
+    }
+    names = _unique_names(ranked, labels=labels, threshold=threshold, overrides=overrides)
+    texts = {}
+    for segment, rows in ranked.items():
+        description = _description(rows, labels=labels, threshold=threshold)
+        rule = _first_match(config.recommendations, rows, threshold=threshold)
+        texts[segment] = SegmentText(
+            name=names[segment],
+            description=description,
+            recommendation=rule.say if rule else description,
+        )
+    return texts
+
+
+def texts_frame(texts: dict[int, SegmentText]) -> pa.Table:
+    """The texts as a frame to register for ``profiles/segment_summary.sql``."""
+    return pa.table(
+        {
+            "segment": pa.array(list(texts), type=pa.int32()),
+            "name": [t.name for t in texts.values()],
+            "description": [t.description for t in texts.values()],
+            "recommendation": [t.recommendation for t in texts.values()],
+        }
+    )
+
+
+def feature_noun(feature: str, labels: Labels) -> str:
+    """A feature in words: its ``[features.labels]`` string, or the ``name`` of its words."""
+    label = labels.get(feature)
+    if isinstance(label, LabelWords):
+        return label.name or feature
+    return label or feature
+
+
+def _part(row: Contrast, labels: Labels, *, notable: bool) -> str:
+    above = (row.z or 0.0) > 0
+    words = labels.get(row.feature)
+    if isinstance(words, LabelWords):
+        word = words.high if above else words.low
+        return word if notable else f"slightly {word[:1].lower()}{word[1:]}"
+    level = ("High" if above else "Low") if notable else ("slightly high" if above else "slightly low")
+    return f"{level} {feature_noun(row.feature, labels)}"
+
+
+def _unique_names(
+    ranked: dict[int, list[Contrast]],
+    *,
+    labels: Labels,
+    threshold: float,
+    overrides: dict[int, str],
+) -> dict[int, str]:
+    notable = {s: sum(abs(r.z or 0.0) >= threshold for r in rows) for s, rows in ranked.items()}
+    usable = {
+        s: sum(abs(r.z or 0.0) >= min(_SLIGHT_Z, threshold) for r in rows) for s, rows in ranked.items()
+    }
+    depth = {s: min(2, notable[s]) for s in ranked}
+
+    def name(segment: int) -> str:
+        parts = [
+            _part(r, labels, notable=i < notable[segment])
+            for i, r in enumerate(ranked[segment][: depth[segment]])
+        ]
+        return " · ".join(parts if notable[segment] else ["Typical", *parts])
+
+    names = {s: name(s) for s in ranked}
+    # equal names take one more contrast each (notable ones first, then the slight ones),
+    # while any of them has one more to give
+    while True:
+        clashes = _clashes(names, overrides)
+        growing = [s for s in clashes if depth[s] < usable[s]]
+        if not growing:
+            break
+        for s in growing:
+            depth[s] += 1
+            names[s] = name(s)
+    for s in _clashes(names, overrides):
+        names[s] = f"{names[s]} ({s})"
+    names.update(overrides)
+    return names
+
+
+def _clashes(names: dict[int, str], overrides: dict[int, str]) -> list[int]:
+    """Segments (not overridden) whose name another segment also has."""
+    final = {**names, **overrides}
+    counts: dict[str, int] = {}
+    for value in final.values():
+        counts[value] = counts.get(value, 0) + 1
+    return [s for s, value in names.items() if s not in overrides and counts[value] > 1]
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _description(rows: list[Contrast], *, labels: Labels, threshold: float) -> str:
+    """Plain words for what sets a segment apart, strongest first.
+
+    >>> rows = [Contrast(1, "income", 117.9, 65.7, 1.9), Contrast(1, "visits", 8.4, 11.3, -0.6)]
+    >>> _description(rows, labels={}, threshold=0.5)
+    'Income well above the rest (117.9 against 65.7 overall), visits below (8.40 against 11.3).'
+    """
+    notable = [r for r in rows if abs(r.z or 0.0) >= threshold]
+    if not notable:
+        first = rows[0] if rows else None
+        if first is None or not first.z:
+            return "Close to the overall average on every feature."
+        side = "a little above" if first.z > 0 else "a little below"
+        return (
+            f"Close to the overall average on every feature; the largest difference: "
+            f"{feature_noun(first.feature, labels)} {side} ({_number(first.mean)} against "
+            f"{_number(first.overall_mean)} overall)."
+        )
+    phrases = []
+    for i, r in enumerate(notable):
+        z = r.z or 0.0
+        side = ("well " if abs(z) >= _FAR_Z else "") + ("above" if z > 0 else "below")
+        where = " the rest" if i == 0 else ""
+        overall = " overall" if i == 0 else ""
+        phrases.append(
+            f"{feature_noun(r.feature, labels)} {side}{where} "
+            f"({_number(r.mean)} against {_number(r.overall_mean)}{overall})"
+        )
+    text = ", ".join(phrases) + "."
+    return text[0].upper() + text[1:]
+
+
+def _holds(level: str, z: float | None, threshold: float) -> bool:
+    z = z or 0.0  # a constant feature (z NULL) is typical of every segment
+    return {
+        "high": z >= threshold,
+        "low": z <= -threshold,
+        "above": z > 0,
+        "below": z < 0,
+        "typical": abs(z) < threshold,
+    }[level]
+
+
+def _first_match(rules: Sequence[RuleConfig], rows: list[Contrast], *, threshold: float) -> RuleConfig | None:
+    z = {r.feature: r.z for r in rows}
+    for rule in rules:
+        if all(_holds(level, z.get(feature), threshold) for feature, level in rule.when.items()):
+            return rule
+    return None

@@ -1,0 +1,208 @@
+"""Write a run's output tables and ``<table>_latest`` views in one transaction."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from segsql import sql
+from segsql.config import Config
+from segsql.errors import DatabaseError
+from segsql.scoring.macro import create_assign_macro
+from segsql.session import Session
+from segsql.steps.features import Features
+from segsql.steps.fit import FitResult
+from segsql.steps.preprocess import Preprocessed
+from segsql.testhook import pause_point
+from segsql.version import __version__
+
+__all__ = ["OUTPUT_TABLES", "Saved", "save"]
+
+OUTPUT_TABLES = (
+    "runs",
+    "k_sweep",
+    "scaler",
+    "centroids",
+    "segments",
+    "profiles",
+    "segment_summary",
+    "projection",
+)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The run as written: its id, and the step timings its ``runs`` row holds."""
+
+    run_id: int
+    timings: dict[str, float]
+
+
+def save(session: Session, results: Mapping[str, Any]) -> Saved:
+    """Append one run to every output table from what the steps left; return its run_id.
+
+    Everything happens in one transaction: on any failure it is rolled back and
+    the tables and views are exactly as the previous run left them. The
+    ``runs`` row is written once, complete: its timings end with this step's
+    own time up to that row (the views, the macro and the COMMIT after it are
+    not counted).
+    """
+    started = time.perf_counter()
+    con, schema, config = session.con, session.schema, session.config
+    features: Features = results["features"]
+    pre: Preprocessed = results["preprocess"]
+    fit: FitResult = results["model"]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        sql.execute(con, "writeback/tables", schema=schema)
+        sql.execute(con, "writeback/segments_table", schema=schema, entity=features.entity)
+        _check_segments_table(con, schema, features)
+        run_id = sql.execute(con, "writeback/next_run_id", schema=schema).fetchall()[0][0]
+        params = {"run_id": run_id}
+
+        _insert(con, schema, "scaler", _scaler_frame(run_id, pre))
+        _insert(con, schema, "k_sweep", _sweep_frame(run_id, fit))
+        sql.execute(con, "writeback/segments", params, schema=schema, entity=features.entity)
+        with _registered(con, "segsql_centroids_in", _centroid_frame(fit, pre)):
+            sql.execute(con, "writeback/centroids", params, schema=schema)
+        # what the profiles, names and map steps left, as temp tables of the same names
+        for table in ("profiles", "segment_summary", "projection"):
+            sql.execute(con, f"writeback/{table}", params, schema=schema)
+        session.timings["writeback"] = time.perf_counter() - started
+        timings = dict(session.timings)
+        _insert(
+            con,
+            schema,
+            "runs",
+            _run_frame(run_id, config, features, pre, fit, session, results["sources"], timings),
+        )
+        for table in OUTPUT_TABLES:
+            sql.execute(
+                con,
+                "writeback/latest_view",
+                table=(schema, table),
+                view=(schema, f"{table}_latest"),
+                runs=(schema, "runs"),
+            )
+        create_assign_macro(con, schema=schema, run_id=run_id)
+        pause_point("commit")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    pause_point("committed")
+    return Saved(run_id=run_id, timings=timings)
+
+
+def _timings_json(timings: dict[str, float]) -> str:
+    return json.dumps({k: round(v, 4) for k, v in timings.items()})
+
+
+def _check_segments_table(con: duckdb.DuckDBPyConnection, schema: str, features: Features) -> None:
+    rows = sql.execute(con, "writeback/table_columns", {"schema": schema, "table": "segments"}).fetchall()
+    entity_columns = [(name, type_) for name, type_ in rows if name not in {"run_id", "segment", "distance"}]
+    if entity_columns != [(features.entity, features.entity_type)]:
+        found = ", ".join(f"{n} {t}" for n, t in entity_columns)
+        raise DatabaseError(
+            f"{schema}.segments holds entities as ({found}), not "
+            f"({features.entity} {features.entity_type}): use another [project] schema or database"
+        )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pa.Table) -> None:
+    with _registered(con, "segsql_frame_in", frame):
+        sql.execute(con, "writeback/insert", table=(schema, table), frame="segsql_frame_in")
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pa.Table) -> Any:
+    """Register an Arrow table under a name for the duration of a block."""
+    con.register(name, frame)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def _scaler_frame(run_id: int, pre: Preprocessed) -> pa.Table:
+    rows = [s.__dict__ for s in pre.scalers]
+    return pa.Table.from_pylist(
+        [{"run_id": run_id, **row} for row in rows],
+        schema=pa.schema(
+            [
+                ("run_id", pa.int64()),
+                ("feature", pa.string()),
+                ("position", pa.int32()),
+                ("transform", pa.string()),
+                ("impute_value", pa.float64()),
+                ("clip_low", pa.float64()),
+                ("clip_high", pa.float64()),
+                ("center", pa.float64()),
+                ("scale", pa.float64()),
+            ]
+        ),
+    )
+
+
+def _sweep_frame(run_id: int, fit: FitResult) -> pa.Table:
+    return pa.Table.from_pylist([{"run_id": run_id, **p.__dict__} for p in fit.sweep])
+
+
+def _centroid_frame(fit: FitResult, pre: Preprocessed) -> pa.Table:
+    k, p = fit.centers.shape
+    return pa.table(
+        {
+            "segment": np.repeat(np.arange(1, k + 1, dtype=np.int32), p),
+            "feature": list(pre.columns) * k,
+            "value_scaled": fit.centers.reshape(-1),
+        }
+    )
+
+
+def _run_frame(
+    run_id: int,
+    config: Config,
+    features: Features,
+    pre: Preprocessed,
+    fit: FitResult,
+    session: Session,
+    sources: dict[str, str],
+    timings: dict[str, float],
+) -> pa.Table:
+    row = {
+        "run_id": run_id,
+        "name": config.project.name,
+        "started_at": session.started_at,
+        "finished_at": datetime.now(),
+        "status": "success",
+        "config_hash": config.config_hash,
+        "config": config.text,
+        "config_path": str(config.path.resolve()) if config.path else None,
+        "entity": features.entity,
+        "features": json.dumps(list(pre.columns)),
+        "sources": json.dumps(sources),
+        "input_rows": features.n_rows,
+        "dropped_rows": pre.dropped_rows,
+        "sweep_rows": fit.sweep_rows,
+        "k": fit.k,
+        "k_choice": fit.k_choice,
+        "algorithm": config.model.algorithm,
+        "scaling": config.preprocess.scaling,
+        "impute": config.preprocess.impute,
+        "inertia": fit.inertia,
+        "silhouette": fit.silhouette,
+        "n_iter": fit.n_iter,
+        "timings": _timings_json(timings),
+        "warnings": json.dumps(list(pre.warnings)),
+        "segsql_version": __version__,
+    }
+    return pa.Table.from_pylist([row])
