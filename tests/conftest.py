@@ -1,7 +1,13 @@
-"""Shared fixtures: paths to the bundled and shared data, and a config writer."""
+"""Shared fixtures: paths to the bundled and shared data, and a config writer.
+
+Drawing the report is most of an end-to-end run's time, so the configs these
+fixtures write leave it out (``[output] report = false``) unless the test is
+marked ``@pytest.mark.report`` or its config says what to do with the report.
+"""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +19,25 @@ DATA = ROOT / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+def report_off(text: str) -> str:
+    """``text`` with ``[output] report = false``, unless it sets ``report`` itself.
+
+    >>> report_off('[features]\nentity = "id"\n')
+    '[features]\nentity = "id"\n\n[output]\nreport = false\n'
+    >>> report_off('[output]\ndir = "o"\n')
+    '[output]\nreport = false\ndir = "o"\n'
+    """
+    if re.search(r"^\s*report\s*=", text, re.MULTILINE):
+        return text
+    if re.search(r"^\[output\]\s*$", text, re.MULTILINE):
+        return re.sub(r"^\[output\]\s*$", "[output]\nreport = false", text, count=1, flags=re.MULTILINE)
+    return text.rstrip("\n") + "\n\n[output]\nreport = false\n"
+
+
+def _draws_report(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("report") is not None
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """``../shared/data``; tests that need it skip in a clone without it."""
@@ -22,23 +47,27 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
-def write_config(tmp_path: Path) -> Callable[..., Path]:
-    """Write a TOML config (dedented) and any data files into tmp_path."""
+def write_config(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """Write a TOML config (dedented; the report off, see above) and any data files into tmp_path."""
+    keep_report = _draws_report(request)
 
     def write(toml: str, name: str = "segsql.toml", **files: str) -> Path:
         for filename, content in files.items():
             (tmp_path / filename.replace("__", ".")).write_text(textwrap.dedent(content).lstrip())
         path = tmp_path / name
-        path.write_text(textwrap.dedent(toml).lstrip())
+        text = textwrap.dedent(toml).lstrip()
+        path.write_text(text if keep_report else report_off(text))
         return path
 
     return write
 
 
 @pytest.fixture
-def customers_config(tmp_path: Path) -> Path:
-    """data/customers.toml, with its database moved into tmp_path."""
+def customers_config(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """data/customers.toml, with its database moved into tmp_path (the report off, see above)."""
     text = (DATA / "customers.toml").read_text()
+    if not _draws_report(request):
+        text = report_off(text)
     text = text.replace('path = "customers.csv"', f'path = "{(DATA / "customers.csv").as_posix()}"')
     text = text.replace('database = "customers.duckdb"', 'database = "run.duckdb"')
     path = tmp_path / "customers.toml"
@@ -46,9 +75,11 @@ def customers_config(tmp_path: Path) -> Path:
     return path
 
 
-def copy_config(name: str, tmp_path: Path) -> Path:
+def copy_config(name: str, tmp_path: Path, *, report: bool = False) -> Path:
     """A bundled config from data/, pointed at the bundled data, writing into tmp_path."""
     text = (DATA / name).read_text()
+    if not report:
+        text = report_off(text)
     for data_file in DATA.glob("*.csv"):
         text = text.replace(f'path = "{data_file.name}"', f'path = "{data_file.as_posix()}"')
     path = tmp_path / name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from segsql.cli import app
@@ -95,6 +96,7 @@ def test_debug_shows_the_traceback(write_config):
     assert "Traceback" in result.stderr and "ConfigError" in result.stderr
 
 
+@pytest.mark.slow
 def test_python_dash_m_is_the_same_command():
     done = subprocess.run(
         [sys.executable, "-m", "segsql", "validate", str(DATA / "customers.toml")],

@@ -26,7 +26,7 @@ import segsql
 from .safety import differences, kill, same, snapshot, start_run, wait_for_pause, write_blobs, write_config
 
 # SIGKILL, process groups and select() on pipes: POSIX
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and pipes")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and pipes")]
 
 TABLES = ("runs", "k_sweep", "scaler", "centroids", "segments", "profiles", "segment_summary")
 

@@ -19,7 +19,7 @@ import segsql
 from .safety import kill, same, snapshot, start_run, wait_for_pause, write_blobs, write_config
 
 # SIGKILL, process groups and select() on pipes: POSIX
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and pipes")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and pipes")]
 
 ROWS = 5_000
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 from segsql import config as config_module
@@ -33,9 +34,11 @@ def test_the_ci_script_runs_the_readme_test_command():
     assert "pip install -e '.[test]' && pytest" in (ROOT / ".ci" / "run").read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.report
 def test_the_quickstart_demo_segments_the_retail_data(tmp_path):
     segsql_command = shutil.which("segsql") or f"{sys.executable} -m segsql"
-    config = copy_config("retail.toml", tmp_path)
+    config = copy_config("retail.toml", tmp_path, report=True)
     done = subprocess.run(
         [*segsql_command.split(), "run", str(config)], capture_output=True, text=True, check=False
     )
@@ -71,3 +74,24 @@ def test_every_cli_command_is_in_the_readme():
     for command in app.registered_commands:
         name = command.name or command.callback.__name__.replace("_", "-")
         assert f"`segsql {name}" in README, name
+
+
+def _python_api_block() -> str:
+    section = README.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+
+
+@pytest.mark.report
+def test_the_python_api_section_runs_as_written(tmp_path, monkeypatch):
+    # the block's relative paths, in a folder of its own: data/ holds the demo config and data
+    (tmp_path / "data").mkdir()
+    for name in ("customers.toml", "customers.csv"):
+        shutil.copy(ROOT / "data" / name, tmp_path / "data" / name)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(_python_api_block(), "README.md: Python API", "exec"), namespace)
+    result = namespace["result"]
+    assert result.k == 4 and result.report is not None and result.report.is_file()
+    assert namespace["segsql"].list_runs("data/customers.toml")["run_id"].to_list() == [1]
+    with duckdb.connect(str(tmp_path / "lake.duckdb"), read_only=True) as lake:
+        assert lake.execute("SELECT count(*) FROM segsql.segments").fetchall() == [(200,)]

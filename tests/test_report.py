@@ -19,6 +19,9 @@ from segsql.report.charts import CHARTS
 
 from .conftest import DATA
 
+# every test here is about the report: the fixtures keep it on
+pytestmark = pytest.mark.report
+
 SEED_NAMES = {
     1: "Typical",
     2: "Low income · Low spending",
@@ -162,6 +165,18 @@ def test_segsql_report_rewrites_a_chosen_run_from_the_database(seed_twice):
     assert result.exit_code == 0, result.output
     assert f"Report of run {first.run_id}: " in result.output
     assert f"Run {first.run_id} · finished" in html.read_text()
+
+
+def test_a_report_of_an_old_run_words_it_with_the_config_stored_with_that_run(customers_config):
+    segsql.run(customers_config)
+    customers_config.write_text(customers_config.read_text().replace('= "income"', '= "yearly pay"'))
+    segsql.run(customers_config)
+    old = segsql.write_report(customers_config, run_id=1)
+    heatmap = json.loads(old.charts["heatmap"]["json"].read_text())
+    assert "income" in json.dumps(heatmap) and "yearly pay" not in json.dumps(heatmap)
+    assert "yearly pay" not in old.html.read_text()
+    new = segsql.write_report(customers_config, run_id=2)
+    assert "yearly pay" in json.dumps(json.loads(new.charts["heatmap"]["json"].read_text()))
 
 
 def test_segsql_report_of_a_run_that_does_not_exist_is_a_one_line_error(seed_twice):

@@ -14,6 +14,8 @@ from .cdp import Chromium, find_chromium
 CHROMIUM = find_chromium()
 
 
+@pytest.mark.report
+@pytest.mark.service
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary here (.ci/run installs Debian's `chromium`)")
 def test_the_report_renders_every_chart_in_headless_chromium_with_no_network(customers_config, tmp_path):
     result = segsql.run(customers_config)
