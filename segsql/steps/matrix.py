@@ -53,7 +53,7 @@ def load_matrix(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> np.nd
     n = sql.execute(con, "matrix/row_count").fetchall()[0][0]
     X = np.empty((n, len(columns)), dtype=np.float64)
     for frame in _frames(sql.relation(con, "matrix/matrix", columns=columns)):
-        X[frame.to_series(0).to_numpy()] = _floats(frame, 1)
+        _place(X, frame.to_series(0).to_numpy(), frame, 1)
     return X
 
 
@@ -80,7 +80,7 @@ def blocks(con: duckdb.DuckDBPyConnection, columns: Sequence[str], size: int) ->
     """
     carry = np.empty((0, len(columns)))
     for frame in _frames(sql.relation(con, "matrix/ordered", columns=columns), batch_size=size):
-        part = _floats(frame, 0)
+        part = np.column_stack([series.to_numpy() for series in frame.get_columns()]).astype(np.float64)
         carry = np.concatenate([carry, part]) if carry.shape[0] else part
         while carry.shape[0] >= size:
             yield np.ascontiguousarray(carry[:size])
@@ -104,7 +104,7 @@ def _chosen(
         frames = list(_frames(sql.relation(con, query, columns=columns)))
     for frame in frames:
         at = np.searchsorted(row_numbers, frame.to_series(0).to_numpy())
-        X[at] = _floats(frame, first)
+        _place(X, at, frame, first)
         if labels is not None:
             labels[at] = frame.to_series(1).to_numpy()
     return X, labels
@@ -117,9 +117,14 @@ def _frames(relation: duckdb.DuckDBPyRelation, *, batch_size: int = _BATCH) -> I
         yield frame
 
 
-def _floats(frame: pl.DataFrame, first: int) -> np.ndarray:
-    """Columns ``first…`` of a batch as one float64 matrix (by position: names are the user's)."""
-    return frame.select(frame.columns[first:]).to_numpy(order="c").astype(np.float64, copy=False)
+def _place(X: np.ndarray, at: np.ndarray, frame: pl.DataFrame, first: int) -> None:
+    """Put columns ``first…`` of a batch (by position: names are the user's) at rows ``at`` of ``X``.
+
+    Column by column: a float64 Polars column without NULLs is a NumPy view of
+    the Arrow buffer, so the only copy is the one into ``X``.
+    """
+    for j, series in enumerate(frame.get_columns()[first:]):
+        X[at, j] = series.to_numpy()
 
 
 @contextmanager
