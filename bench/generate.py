@@ -74,14 +74,18 @@ def chunk_table(first_id: int, n: int, chunk_index: int) -> pa.Table:
     store_id = np.where(rng.random(total) < 0.9, home[owner], rng.integers(1, 501, total)).astype(np.int32)
 
     order = np.argsort(ts, kind="stable")
-    return pa.table({
-        "customer_id": pa.array(first_id + owner[order], pa.int64()),
-        "ts": pa.array(ts[order], pa.timestamp("s")),
-        "amount": pa.array(amount[order], pa.float64()),
-        "n_items": pa.array(n_items[order], pa.int16()),
-        "channel": pa.DictionaryArray.from_arrays(pa.array(channel[order], pa.int8()), pa.array(CHANNELS)),
-        "store_id": pa.array(store_id[order], pa.int32()),
-    })  # fmt: skip
+    return pa.table(
+        {
+            "customer_id": pa.array(first_id + owner[order], pa.int64()),
+            "ts": pa.array(ts[order], pa.timestamp("s")),
+            "amount": pa.array(amount[order], pa.float64()),
+            "n_items": pa.array(n_items[order], pa.int16()),
+            "channel": pa.DictionaryArray.from_arrays(
+                pa.array(channel[order], pa.int8()), pa.array(CHANNELS)
+            ),
+            "store_id": pa.array(store_id[order], pa.int32()),
+        }
+    )
 
 
 def generate(n_customers: int, path: Path) -> int:

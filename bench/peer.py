@@ -33,12 +33,14 @@ def features(path: Path) -> pd.DataFrame:
     tx = pd.read_parquet(path, columns=["customer_id", "ts", "amount"])
     tx = tx[tx["ts"] <= AS_OF]
     g = tx.groupby("customer_id")
-    frame = pd.DataFrame({
-        "recency_days": (AS_OF - g["ts"].max()).dt.days,
-        "frequency": g.size(),
-        "monetary": g["amount"].sum(),
-        "tenure_days": (AS_OF - g["ts"].min()).dt.days,
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "recency_days": (AS_OF - g["ts"].max()).dt.days,
+            "frequency": g.size(),
+            "monetary": g["amount"].sum(),
+            "tenure_days": (AS_OF - g["ts"].min()).dt.days,
+        }
+    )
     frame["avg_order_value"] = frame["monetary"] / frame["frequency"]
     return frame.sort_index()
 

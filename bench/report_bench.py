@@ -65,11 +65,15 @@ def make_customers(path: Path, rows: int, seed: int) -> None:
     spread = np.array([8, 10, 2, 8], dtype=float)
     group = rng.choice(4, size=rows, p=[0.35, 0.3, 0.2, 0.15])
     values = centres[group] + rng.normal(size=(rows, 4)) * spread
-    pl.DataFrame({
-        "customer_id": np.arange(1, rows + 1, dtype=np.int64),
-        "income": values[:, 0].round(1), "spend": values[:, 1].round(1),
-        "visits": np.clip(values[:, 2], 0, None).round(0), "basket": values[:, 3].round(2),
-    }).write_parquet(path)  # fmt: skip
+    pl.DataFrame(
+        {
+            "customer_id": np.arange(1, rows + 1, dtype=np.int64),
+            "income": values[:, 0].round(1),
+            "spend": values[:, 1].round(1),
+            "visits": np.clip(values[:, 2], 0, None).round(0),
+            "basket": values[:, 3].round(2),
+        }
+    ).write_parquet(path)
 
 
 def main() -> None:

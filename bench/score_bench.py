@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 import segsql
-from segsql.export import export_sql
+from segsql.scoring.export import export_sql
 
 FEATURES = ["spend", "visits", "basket", "tenure", "returns", "support"]
 

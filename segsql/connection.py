@@ -55,7 +55,11 @@ def connect(
 
 
 def _open(
-    database: str, *, read_only: bool, timeout: float, settings: dict[str, str | bool | int | float | list[str]]
+    database: str,
+    *,
+    read_only: bool,
+    timeout: float,
+    settings: dict[str, str | bool | int | float | list[str]],
 ) -> duckdb.DuckDBPyConnection:
     # DuckDB allows one writing process per file and holds the lock while a
     # connection is open; wait up to `timeout` seconds for it, then say who holds it

@@ -2,8 +2,9 @@
 
 Set ``SEGSQL_TEST_PAUSE_AT`` to a point's name and a run stops there for good,
 after printing ``segsql: paused at <name>`` on stderr; nothing else changes.
-The points are the start of each pipeline stage (``sources``, ``features``,
-``preprocess``, ``matrix``, ``model``, ``writeback``), ``commit`` (inside the
+The points are the start of each timed step of :data:`segsql.pipeline.STEPS`
+(``sources``, ``features``, ``preprocess``, ``matrix``, ``model``, ``profiles``,
+``names``, ``projection``, ``writeback``, ``report``), ``commit`` (inside the
 write-back transaction, every row written, just before COMMIT) and
 ``committed`` (just after it). ``tests/test_crash.py`` SIGKILLs runs paused at
 each; ``tests/test_locking.py`` holds the database with one.

@@ -20,7 +20,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 def report_off(text: str) -> str:
-    """``text`` with ``[output] report = false``, unless it sets ``report`` itself.
+    r"""``text`` with ``[output] report = false``, unless it sets ``report`` itself.
 
     >>> report_off('[features]\nentity = "id"\n')
     '[features]\nentity = "id"\n\n[output]\nreport = false\n'

@@ -110,6 +110,7 @@ POSTGRES_CASES = [
 ]
 
 
+@pytest.mark.service
 @pytest.mark.parametrize(("name", "scaling"), POSTGRES_CASES)
 def test_the_exported_postgres_query_gives_duckdbs_labels_on_a_real_server(postgres, name, scaling, tmp_path):
     import psycopg
@@ -142,6 +143,7 @@ def test_the_exported_postgres_query_gives_duckdbs_labels_on_a_real_server(postg
     )
 
 
+@pytest.mark.service
 def test_the_bundled_customers_csv_scores_the_same_in_postgres(postgres, tmp_path):
     """The seed customers straight from data/customers.csv, the run's config unchanged."""
     import psycopg

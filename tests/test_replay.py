@@ -125,6 +125,18 @@ def test_the_query_replays_preprocessing_and_finds_the_nearest_centroid_as_numpy
     assert [r[5] for r in got] == [r[4] for r in expected]
 
 
+def test_each_input_column_is_named_a_few_times_however_many_segments():
+    # engines that inline the query's layers (PostgreSQL) copy every reference to a column
+    # below; a check or a clip that named its value more than once made the exported query
+    # take PostgreSQL minutes instead of seconds on 4,338 rows
+    model = hand_model()
+    text = replay_query(model, named_table(("new_rows",))).sql(dialect="postgres")
+    for feature in model.features:
+        assert text.count(f'"segsql_source"."{feature}"') <= 5, feature
+    per_value = {v: text.count(f'"{v}"') for v in ("v_0", "v_1", "x_0", "x_1")}
+    assert all(n <= 1 + len(model.segments) for n in per_value.values()), per_value
+
+
 def test_a_tie_goes_to_the_lowest_segment_number():
     # centroids 2 and 3 are equally far from the origin of the scaled space, and nearest
     model = hand_model(
@@ -234,6 +246,7 @@ def test_the_segsql_message_is_found_in_duckdb_and_postgres_errors():
     assert raised("Binder Error: no such column") is None
 
 
+@pytest.mark.service
 def test_the_query_fails_the_same_way_on_a_real_postgres(postgres):
     psycopg = pytest.importorskip("psycopg")
     model = hand_model(impute="error", impute_values=(None, None))
@@ -400,6 +413,7 @@ def _export_postgres(config: Path, rows: list[tuple[Any, ...]], dsn: str) -> pl.
             conn.rollback()
 
 
+@pytest.mark.service
 @pytest.mark.parametrize(("rule", "column", "value", "expect"), CASES)
 def test_score_the_macro_and_the_exported_queries_agree_on_bad_input(
     runs, postgres, tmp_path, rule, column, value, expect

@@ -34,7 +34,7 @@ import duckdb
 from sqlglot import exp
 
 from segsql import sql
-from segsql.errors import DatabaseError, SegsqlError
+from segsql.errors import SegsqlError
 from segsql.scoring.replay import OUTPUT_COLUMNS, raise_if, replay_query
 from segsql.scoring.saved import SavedModel, saved_model
 
@@ -59,13 +59,13 @@ def create_assign_macro(con: duckdb.DuckDBPyConnection, *, schema: str, run_id: 
             continue
         try:
             others.append(saved_model(con, schema=schema, run_id=other_id))
-        except (DatabaseError, SegsqlError):
+        except SegsqlError:  # a DatabaseError, or a constant SQL cannot hold
             unusable[other_id] = "has a saved model segsql cannot read"
     body = assign_body(latest, others, unusable)
     sql.execute(con, "scoring/assign_macro", assign=(schema, "assign"), body=body)
 
 
-def assign_body(latest: SavedModel, others: list[SavedModel], unusable: dict[int, str]) -> exp.Select:
+def assign_body(latest: SavedModel, others: list[SavedModel], unusable: dict[int, str]) -> exp.Query:
     """The macro's body: a branch per run it can score with, picked by ``run``, and the guard.
 
     ``unusable`` maps the successful runs it cannot score with to why not
@@ -100,16 +100,11 @@ def assign_body(latest: SavedModel, others: list[SavedModel], unusable: dict[int
     ]
     check = exp.select(exp.alias_(raise_if(failures), "segsql_check", quoted=True))
     guard = (
-        exp.select(
-            *(
-                exp.alias_(exp.Null(), name, quoted=True)
-                for name in (latest.entity, *OUTPUT_COLUMNS)
-            )
-        )
+        exp.select(*(exp.alias_(exp.Null(), name, quoted=True) for name in (latest.entity, *OUTPUT_COLUMNS)))
         .from_(check.subquery("segsql_guard", copy=False))
         .where(exp.Not(this=exp.Is(this=exp.column("segsql_check", quoted=True), expression=exp.Null())))
     )
-    body: exp.Select | exp.Union = branches[0]
+    body: exp.Query = branches[0]
     for branch in [*branches[1:], guard]:
         body = exp.union(body, branch, distinct=False)
-    return body  # type: ignore[return-value]
+    return body

@@ -188,14 +188,15 @@ def _value(model: SavedModel, i: int) -> exp.Expression:
     column = model.features[i]
     raw = exp.Cast(this=_source_col(column), to=exp.DataType.build("DOUBLE"))
     value: exp.Expression = raw
-    if model.impute_values[i] is not None:
-        value = exp.Coalesce(this=raw.copy(), expressions=[number(model.impute_values[i])])
+    fill = model.impute_values[i]
+    if fill is not None:
+        value = exp.Coalesce(this=raw.copy(), expressions=[number(fill)])
 
     def message(reason: str) -> exp.Literal:
         return exp.Literal.string(f"segsql: feature column {column} {reason}")
 
     failures: list[tuple[exp.Expression, exp.Expression]] = []
-    if model.impute_values[i] is None and model.impute != "drop":
+    if fill is None and model.impute != "drop":
         failures.append(
             (
                 exp.Is(this=raw.copy(), expression=exp.Null()),
@@ -221,11 +222,10 @@ def _value(model: SavedModel, i: int) -> exp.Expression:
                 message("is negative, which sqrt cannot take"),
             )
         )
-    checked = (
-        exp.Case()
-        .when(exp.or_(*(condition.copy() for condition, _ in failures)), raise_if(failures))
-        .else_(value)
-    )
+    # the failure is NULL on a good row, so COALESCE moves on to the value: each check is
+    # written once, which matters where an engine inlines the query's layers into one
+    # expression per output column (PostgreSQL), copying every reference to a column below
+    checked = exp.Coalesce(this=raise_if(failures), expressions=[value])
     if how == "log1p":
         return exp.Ln(this=exp.Add(this=exp.Literal.number(1), expression=checked))
     if how == "sqrt":
@@ -234,16 +234,17 @@ def _value(model: SavedModel, i: int) -> exp.Expression:
 
 
 def _scaled(model: SavedModel, i: int, value: exp.Expression) -> exp.Expression:
-    """An imputed, transformed value clipped and scaled (the last steps of the macros)."""
-    # CASE rather than GREATEST / LEAST: engines disagree on how those treat NULL
+    """An imputed, transformed value clipped and scaled (the last steps of the macros).
+
+    ``value`` is never NULL here (a NULL was imputed, its row left out, or the
+    query failed), so GREATEST and LEAST clip the same way on every engine, and
+    name the value once where a CASE would name it three times.
+    """
     low, high = model.clip_low[i], model.clip_high[i]
-    if low is not None or high is not None:
-        case = exp.Case()
-        if low is not None:
-            case = case.when(exp.LT(this=value.copy(), expression=number(low)), number(low))
-        if high is not None:
-            case = case.when(exp.GT(this=value.copy(), expression=number(high)), number(high))
-        value = case.else_(value)
+    if high is not None:
+        value = exp.Least(this=value, expressions=[number(high)], ignore_nulls=True)
+    if low is not None:
+        value = exp.Greatest(this=value, expressions=[number(low)], ignore_nulls=True)
     return exp.Div(
         this=exp.paren(_minus(value, model.centers[i]), copy=False), expression=number(model.scales[i])
     )
@@ -257,7 +258,9 @@ def _minus(value: exp.Expression, constant: float) -> exp.Expression:
 
 
 def _square(term: exp.Expression) -> exp.Expression:
-    return exp.Mul(this=exp.paren(term, copy=False), expression=exp.paren(term.copy(), copy=False))
+    # POWER(t, 2) names t once, where t * t names it twice (see `checked` above); it is
+    # the same double: IEEE pow of a square is exact-rounded, as the product is
+    return exp.Pow(this=term, expression=exp.Literal.number(2))
 
 
 def _sum(terms: Iterable[exp.Expression]) -> exp.Expression:
@@ -269,8 +272,13 @@ def _sum(terms: Iterable[exp.Expression]) -> exp.Expression:
 
 
 def _least(values: list[exp.Expression]) -> exp.Expression:
-    # LEAST of one value is not allowed everywhere (Spark)
-    return values[0] if len(values) == 1 else exp.Least(this=values[0], expressions=values[1:])
+    # LEAST of one value is not allowed everywhere (Spark). A distance is never NULL (a NULL
+    # feature is imputed, its row dropped, or the query fails), so how LEAST treats NULL does
+    # not matter; saying it skips them lets sqlglot write a bare LEAST for DuckDB rather than
+    # wrap it in a NULL test per row (Snowflake gets LEAST_IGNORE_NULLS).
+    if len(values) == 1:
+        return values[0]
+    return exp.Least(this=values[0], expressions=values[1:], ignore_nulls=True)
 
 
 def _ident(name: str) -> exp.Identifier:
