@@ -258,9 +258,9 @@ def _minus(value: exp.Expression, constant: float) -> exp.Expression:
 
 
 def _square(term: exp.Expression) -> exp.Expression:
-    # POWER(t, 2) names t once, where t * t names it twice (see `checked` above); it is
-    # the same double: IEEE pow of a square is exact-rounded, as the product is
-    return exp.Pow(this=term, expression=exp.Literal.number(2))
+    # t * t, not POWER(t, 2): the same double, and DuckDB's POWER made the whole query 2.5
+    # times slower. Naming t twice is cheap here: t is one column minus a constant
+    return exp.Mul(this=exp.paren(term, copy=False), expression=exp.paren(term.copy(), copy=False))
 
 
 def _sum(terms: Iterable[exp.Expression]) -> exp.Expression:
