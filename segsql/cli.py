@@ -1,4 +1,4 @@
-"""The `segsql` command: each command loads a config, makes one API call, prints.
+"""The `segsql` command: each command makes one library call and prints.
 
 No SQL and no database access here; errors are handled in one place
 (:func:`_handle_errors`), which prints ``Error: …`` and exits non-zero.
