@@ -1,7 +1,7 @@
 -- segsql: segment profiles: each feature's distribution per segment, in original units.
 -- inputs:     segsql_features (features before preprocessing); segsql_labels
 -- parameters: per feature i: $feature_i, its name
--- output:     TEMP TABLE segsql_profiles: segment, feature, position (config order), mean, median, std
+-- output:     TEMP TABLE segsql_profiles: segment, feature, mean, median, std
 --             (population), p25, p75, min, p05, p95, max (for the box plots), overall_mean, and
 --             z = (segment mean - mean of all other rows) / overall population std,
 --             NULL for a constant feature. NULL feature values are left out.
@@ -22,10 +22,10 @@ overall AS (
     FROM joined
 ),
 long AS (
-    SELECT segment, unnest([{{ columns: {'feature': $feature_@i, 'position': @i, 'mean': mean_@i, 'median': q_@i[3], 'std': std_@i, 'p25': q_@i[2], 'p75': q_@i[4], 'min': min_@i, 'p05': q_@i[1], 'p95': q_@i[5], 'max': max_@i, 'overall_mean': o_mean_@i, 'z': (mean_@i - (o_total_@i - total_@i) / nullif(o_n_@i - n_@i, 0)) / nullif(o_std_@i, 0)} }}], recursive := true)
+    SELECT segment, unnest([{{ columns: {'feature': $feature_@i, 'mean': mean_@i, 'median': q_@i[3], 'std': std_@i, 'p25': q_@i[2], 'p75': q_@i[4], 'min': min_@i, 'p05': q_@i[1], 'p95': q_@i[5], 'max': max_@i, 'overall_mean': o_mean_@i, 'z': (mean_@i - (o_total_@i - total_@i) / nullif(o_n_@i - n_@i, 0)) / nullif(o_std_@i, 0)} }}], recursive := true)
     FROM per_segment, overall
 )
-SELECT segment, feature, CAST(position AS INTEGER) AS position, mean, median, std, p25, p75, min, p05, p95, max,
+SELECT segment, feature, mean, median, std, p25, p75, min, p05, p95, max,
        overall_mean, z
 FROM long
 ORDER BY segment, feature

@@ -73,7 +73,8 @@ def check(session: Session, results: Mapping[str, Any]) -> None:
 
 def name_segments(session: Session, results: Mapping[str, Any]) -> Names:
     """The names step: words for each segment from its contrasts in ``segsql_profiles``."""
-    rows = sql.execute(session.con, "profiles/contrasts").fetchall()
+    features = list(results["preprocess"].columns)
+    rows = sql.execute(session.con, "profiles/contrasts", {"features": features}).fetchall()
     texts = describe_segments([Contrast(*row) for row in rows], config=session.config)
     session.con.register("segsql_names_in", texts_frame(texts))
     try:

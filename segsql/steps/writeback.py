@@ -39,6 +39,10 @@ OUTPUT_TABLES = (
 )
 
 
+# output tables that steps fill as relations of the same name (see pipeline.STEPS)
+_LEFT_BY_STEPS = ("profiles", "segment_summary", "projection")
+
+
 @dataclass(frozen=True)
 class Saved:
     """The run as written: its id, and the step timings its ``runs`` row holds."""
@@ -64,19 +68,22 @@ def save(session: Session, results: Mapping[str, Any]) -> Saved:
     con.execute("BEGIN TRANSACTION")
     try:
         sql.execute(con, "writeback/tables", schema=schema)
-        sql.execute(con, "writeback/segments_table", schema=schema, entity=features.entity)
+        labels = session.relation("labels")
+        sql.execute(con, "writeback/segments_table", schema=schema, entity=features.entity, labels=labels)
         _check_segments_table(con, schema, features)
         run_id = sql.execute(con, "writeback/next_run_id", schema=schema).fetchall()[0][0]
         params = {"run_id": run_id}
 
         _insert(con, schema, "scaler", _scaler_frame(run_id, pre))
         _insert(con, schema, "k_sweep", _sweep_frame(run_id, fit))
-        sql.execute(con, "writeback/segments", params, schema=schema, entity=features.entity)
+        sql.execute(con, "writeback/segments", params, schema=schema, entity=features.entity, labels=labels)
         with _registered(con, "segsql_centroids_in", _centroid_frame(fit, pre)):
             sql.execute(con, "writeback/centroids", params, schema=schema)
-        # what the profiles, names and map steps left, as temp tables of the same names
-        for table in ("profiles", "segment_summary", "projection"):
-            sql.execute(con, f"writeback/{table}", params, schema=schema)
+        # what the profiles, names and map steps left in the session, under the tables' names
+        for table in _LEFT_BY_STEPS:
+            sql.execute(
+                con, "writeback/relation", params, table=(schema, table), relation=session.relation(table)
+            )
         session.timings["writeback"] = time.perf_counter() - started
         timings = dict(session.timings)
         _insert(
