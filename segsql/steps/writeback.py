@@ -15,7 +15,6 @@ import numpy as np
 import pyarrow as pa
 
 from segsql import sql
-from segsql.config import Config
 from segsql.errors import DatabaseError
 from segsql.scoring.macro import create_assign_macro
 from segsql.session import Session
@@ -61,7 +60,7 @@ def save(session: Session, results: Mapping[str, Any]) -> Saved:
     not counted).
     """
     started = time.perf_counter()
-    con, schema, config = session.con, session.schema, session.config
+    con, schema = session.con, session.schema
     features: Features = results["features"]
     pre: Preprocessed = results["preprocess"]
     fit: FitResult = results["model"]
@@ -86,12 +85,7 @@ def save(session: Session, results: Mapping[str, Any]) -> Saved:
             )
         session.timings["writeback"] = time.perf_counter() - started
         timings = dict(session.timings)
-        _insert(
-            con,
-            schema,
-            "runs",
-            _run_frame(run_id, config, features, pre, fit, session, results["sources"], timings),
-        )
+        _insert(con, schema, "runs", _run_frame(run_id, session, results, timings))
         for table in OUTPUT_TABLES:
             sql.execute(
                 con,
@@ -176,15 +170,9 @@ def _centroid_frame(fit: FitResult, pre: Preprocessed) -> pa.Table:
 
 
 def _run_frame(
-    run_id: int,
-    config: Config,
-    features: Features,
-    pre: Preprocessed,
-    fit: FitResult,
-    session: Session,
-    sources: dict[str, str],
-    timings: dict[str, float],
+    run_id: int, session: Session, results: Mapping[str, Any], timings: dict[str, float]
 ) -> pa.Table:
+    config, features, pre, fit = session.config, results["features"], results["preprocess"], results["model"]
     row = {
         "run_id": run_id,
         "name": config.project.name,
@@ -196,7 +184,7 @@ def _run_frame(
         "config_path": str(config.path.resolve()) if config.path else None,
         "entity": features.entity,
         "features": json.dumps(list(pre.columns)),
-        "sources": json.dumps(sources),
+        "sources": json.dumps(results["sources"]),
         "input_rows": features.n_rows,
         "dropped_rows": pre.dropped_rows,
         "sweep_rows": fit.sweep_rows,
