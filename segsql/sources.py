@@ -54,10 +54,7 @@ def reader_for(path: str, format: str | None = None) -> str:
 
 def register(session: Session, results: Mapping[str, Any]) -> dict[str, str]:  # noqa: ARG001
     """The sources step: a temp view per ``[sources.X]``; returns key → what it reads."""
-    described = register_sources(session.con, session.config)
-    for key in described:
-        session.leave(f"source:{key}", key)
-    return described
+    return register_sources(session.con, session.config)
 
 
 def register_sources(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, str]:

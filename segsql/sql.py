@@ -35,7 +35,8 @@ cannot prepare).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -55,6 +56,7 @@ __all__ = [
     "execute",
     "relation",
     "create_user_features",
+    "registered",
 ]
 
 _TEMPLATE = re.compile(r"\{\{\s*(\w+)\s*(?::(.*?))?\}\}", re.DOTALL)
@@ -244,3 +246,17 @@ def create_user_features(
         con.execute(text, params) if params else con.execute(text)
     except duckdb.Error as exc:
         raise QueryError(_first_line(exc), query=origin, sql=query) from None
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, frame: Any) -> Iterator[None]:
+    """``frame`` (an Arrow table) readable by the queries as ``name`` for the duration of a block.
+
+    How Python hands rows to a query file: the file reads the stable name
+    (``segsql_labels_in`` …), which is gone again afterwards.
+    """
+    con.register(name, frame)
+    try:
+        yield
+    finally:
+        con.unregister(name)

@@ -12,7 +12,6 @@ nothing more. Entity ids stay in DuckDB; labels go back by row number.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 
 import duckdb
 import numpy as np
@@ -80,7 +79,8 @@ def blocks(con: duckdb.DuckDBPyConnection, columns: Sequence[str], size: int) ->
     """
     carry = np.empty((0, len(columns)))
     for frame in _frames(sql.relation(con, "matrix/ordered", columns=columns), batch_size=size):
-        part = np.column_stack([series.to_numpy() for series in frame.get_columns()]).astype(np.float64)
+        columns_of = [series.to_numpy() for series in frame.get_columns()]
+        part = np.column_stack(columns_of).astype(np.float64, copy=False)
         carry = np.concatenate([carry, part]) if carry.shape[0] else part
         while carry.shape[0] >= size:
             yield np.ascontiguousarray(carry[:size])
@@ -100,7 +100,7 @@ def _chosen(
     X = np.empty((row_numbers.shape[0], len(columns)))
     labels = np.empty(row_numbers.shape[0], dtype=np.int64) if labelled else None
     first = 2 if labelled else 1
-    with _registered(con, "segsql_rows_in", pa.table({"segsql_row": pa.array(row_numbers, pa.int64())})):
+    with sql.registered(con, "segsql_rows_in", pa.table({"segsql_row": pa.array(row_numbers, pa.int64())})):
         frames = list(_frames(sql.relation(con, query, columns=columns)))
     for frame in frames:
         at = np.searchsorted(row_numbers, frame.to_series(0).to_numpy())
@@ -125,12 +125,3 @@ def _place(X: np.ndarray, at: np.ndarray, frame: pl.DataFrame, first: int) -> No
     """
     for j, series in enumerate(frame.get_columns()[first:]):
         X[at, j] = series.to_numpy()
-
-
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
-    con.register(name, table)
-    try:
-        yield
-    finally:
-        con.unregister(name)

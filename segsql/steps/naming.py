@@ -76,11 +76,8 @@ def name_segments(session: Session, results: Mapping[str, Any]) -> Names:
     features = list(results["preprocess"].columns)
     rows = sql.execute(session.con, "profiles/contrasts", {"features": features}).fetchall()
     texts = describe_segments([Contrast(*row) for row in rows], config=session.config)
-    session.con.register("segsql_names_in", texts_frame(texts))
-    try:
+    with sql.registered(session.con, "segsql_names_in", texts_frame(texts)):
         sql.execute(session.con, "profiles/summary")
-    finally:
-        session.con.unregister("segsql_names_in")
     session.leave("segment_summary", "segsql_segment_summary")
     return Names(relation="segsql_segment_summary", texts=texts)
 

@@ -46,11 +46,8 @@ def build(session: Session, results: Mapping[str, Any]) -> Projection:
         X, segments = matrix.labelled_rows(session.con, "projection/labelled_rows", columns, rows)
         table = project(X, segments, fit.centers, model, row_numbers=rows)
     session.matrix = None  # the map is the whole matrix's last reader
-    session.con.register("segsql_projection_in", table)
-    try:
+    with sql.registered(session.con, "segsql_projection_in", table):
         sql.execute(session.con, "projection/projection")
-    finally:
-        session.con.unregister("segsql_projection_in")
     session.leave("projection", "segsql_projection")
     return Projection(relation="segsql_projection", rows=table.num_rows)
 

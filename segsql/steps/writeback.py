@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,7 +75,7 @@ def save(session: Session, results: Mapping[str, Any]) -> Saved:
         _insert(con, schema, "scaler", _scaler_frame(run_id, pre))
         _insert(con, schema, "k_sweep", _sweep_frame(run_id, fit))
         sql.execute(con, "writeback/segments", params, schema=schema, entity=features.entity, labels=labels)
-        with _registered(con, "segsql_centroids_in", _centroid_frame(fit, pre)):
+        with sql.registered(con, "segsql_centroids_in", _centroid_frame(fit, pre)):
             sql.execute(con, "writeback/centroids", params, schema=schema)
         # what the profiles, names and map steps left in the session, under the tables' names
         for table in _LEFT_BY_STEPS:
@@ -120,18 +119,8 @@ def _check_segments_table(con: duckdb.DuckDBPyConnection, schema: str, features:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pa.Table) -> None:
-    with _registered(con, "segsql_frame_in", frame):
+    with sql.registered(con, "segsql_frame_in", frame):
         sql.execute(con, "writeback/insert", table=(schema, table), frame="segsql_frame_in")
-
-
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pa.Table) -> Any:
-    """Register an Arrow table under a name for the duration of a block."""
-    con.register(name, frame)
-    try:
-        yield
-    finally:
-        con.unregister(name)
 
 
 def _scaler_frame(run_id: int, pre: Preprocessed) -> pa.Table:

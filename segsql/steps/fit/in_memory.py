@@ -48,11 +48,8 @@ def fit(session: Session, prepared: Prepared, *, n_distinct: int | None, on_step
             "distance": fitted.distances,
         }
     )
-    session.con.register("segsql_labels_in", frame)
-    try:
+    with sql.registered(session.con, "segsql_labels_in", frame):
         sql.execute(session.con, "fit/labels_by_row")
-    finally:
-        session.con.unregister("segsql_labels_in")
     session.matrix = Matrix(X=X, labels=fitted.labels)
     return fitted.result
 

@@ -82,11 +82,8 @@ def fit(session: Session, prepared: Prepared, *, n_distinct: int | None, on_step
             "segment": pa.array(range(1, k + 1), pa.int32()),
         }
     )
-    con.register("segsql_renumber_in", numbering)
-    try:
+    with sql.registered(con, "segsql_renumber_in", numbering):
         sql.execute(con, "fit/labels_by_centre")
-    finally:
-        con.unregister("segsql_renumber_in")
 
     return FitResult(
         strategy=NAME,
