@@ -55,6 +55,10 @@ class Case:
     config_text: str | None = None  # the whole config file, instead of BASE + sections
     config_name: str = "bad.toml"
     exit_code: int = 1
+    # other commands: the CLI arguments, with {config} and {tmp} filled in
+    args: tuple[str, ...] = ()
+    # run the case's config successfully first (for cases about an existing run database)
+    after_run: bool = False
 
 
 RFM_FEATURES = 'entity = "id"\nrecipe = "rfm"'
@@ -230,6 +234,12 @@ CASES = [
          command="validate", sections={"sources.people": 'path = "missing.csv"'}),
     Case("query-without-database", "`segsql query` before any run", ("run.duckdb", "no database"),
          command="query"),
+    # --- issue 10, class 1: segsql's own tables ---------------------------------
+    # --- issue 10, class 2: read-only queries -----------------------------------
+    # --- issue 10, class 4: no silently wrong result ----------------------------
+    # --- issue 10, class 6: failures keep their cause ---------------------------
+    # --- issue 10, classes 7 and 8: config checked at load ----------------------
+    # --- issue 10, class 10: messages a user understands ------------------------
 ]  # fmt: skip
 
 
@@ -265,11 +275,17 @@ def materialize(case: Case, folder: Path) -> Path:
 
 def invoke(case: Case, config: Path) -> tuple[int, str, str]:
     """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    args = {
-        "run": ["run", "--quiet", str(config)],
-        "validate": ["validate", str(config)],
-        "query": ["query", str(config), "SELECT 1"],
-    }[case.command]
+    if case.after_run:
+        first = CliRunner().invoke(app, ["run", "--quiet", str(config)])
+        assert first.exit_code == 0, first.stderr
+    if case.args:
+        args = [a.format(config=config, tmp=config.parent) for a in case.args]
+    else:
+        args = {
+            "run": ["run", "--quiet", str(config)],
+            "validate": ["validate", str(config)],
+            "query": ["query", str(config), "SELECT 1"],
+        }[case.command]
     result = CliRunner().invoke(app, args)
     return result.exit_code, result.stdout, result.stderr
 
