@@ -229,3 +229,26 @@ DATASETS: dict[str, Callable[[], Dataset]] = {
     "retail_rfm": _retail_rfm,
     "synthetic": _synthetic,
 }
+
+
+def wide_blobs(n: int = 8950, features: int = 20, k: int = 10, seed: int = 11) -> Dataset:
+    """``k`` blobs in ``features`` dimensions: the size at which an exported query has to stay
+    small on PostgreSQL. Every third feature is skewed (log1p), every third a count (sqrt);
+    a few NULLs are imputed by the mean."""
+    rng = np.random.RandomState(seed)
+    centers = rng.normal(0, 4, (k, features))
+    X = centers[rng.randint(0, k, n)] + rng.normal(0, 1.0, (n, features))
+    names = tuple(f"f{j:02d}" for j in range(features))
+    transforms = {}
+    frame = pd.DataFrame({"id": np.arange(1, n + 1, dtype=np.int64)})
+    for j, name in enumerate(names):
+        if j % 3 == 1:
+            frame[name], transforms[name] = np.exp(X[:, j] / 4) * 10, "log1p"
+        elif j % 3 == 2:
+            frame[name], transforms[name] = np.round(np.exp(X[:, j] / 4) * 5), "sqrt"
+        else:
+            frame[name] = X[:, j]
+        frame.loc[rng.rand(n) < 0.01, name] = np.nan
+    return Dataset(
+        name="wide", entity="id", features=names, transforms=transforms, k=k, train=frame, impute="mean"
+    )

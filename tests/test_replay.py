@@ -253,7 +253,7 @@ def test_the_segsql_message_is_found_in_duckdb_and_postgres_errors():
 def test_the_query_fails_the_same_way_on_a_real_postgres(postgres):
     psycopg = pytest.importorskip("psycopg")
     model = hand_model(impute="error", impute_values=(None, None))
-    query = replay_query(model, named_table(("new_rows",))).sql(dialect="postgres")
+    query = replay_query(model, named_table(("new_rows",)), dialect="postgres").sql(dialect="postgres")
     with psycopg.connect(postgres) as conn:
         load_rows(conn, "new_rows", ["id", *model.features], GOOD_ROWS, entity="id")
         got = conn.execute(query).fetchall()

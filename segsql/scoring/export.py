@@ -56,4 +56,5 @@ def export_sql(
         raise SegsqlError(f"--table: not a table name: {table!r}") from None
     with connect(config, con, read_only=True) as db:
         model = saved_model(db, schema=config.schema, run_id=run_id)
-    return replay_query(model, named_table(parts)).sql(dialect=dialect, pretty=True) + ";\n"
+    query = replay_query(model, named_table(parts), dialect=dialect)
+    return query.sql(dialect=dialect, pretty=True) + ";\n"

@@ -31,6 +31,27 @@ and the engine's error quotes the message. Per feature, in this order:
 
 Every message names the feature column and the reason; :func:`raised` finds
 it again in an engine's error text.
+
+Each layer reads the columns of the layer below by name: the scaled values
+are named twice per centroid in the squared distances, the distances about
+K + 1 times each where the nearest is chosen and again for the distance to
+the second nearest. An engine that flattens the layers into one expression
+per output column substitutes every such name by its whole definition, so
+the query grows by a factor at each layer: PostgreSQL (which inlines a CTE
+read once and then pulls its subquery up) planned a 20-feature, K = 10 query
+to 18 MB of plan text and did not finish in 15 minutes, its JIT compiling
+the result. For PostgreSQL the layers the next one names several times are
+therefore written with ``OFFSET 0``, the idiom that keeps PostgreSQL from
+pulling a subquery up: each layer is computed once per row and the plan stays
+a few kilobytes (``bench/README.md``, "Exported query on PostgreSQL"). The
+other engines keep a projection apart when merging it would compute an
+expression twice (DuckDB, Trino, Spark), and BigQuery does not take an
+``OFFSET`` without a ``LIMIT``, so they get the layers as they are.
+
+The entity column comes out under its own name beside the fixed output
+columns, so an entity named like one of them (``segment``, ``is_outlier``,
+…, in any case) is refused: the rows would carry two columns of one name and
+a reader would take the wrong one.
 """
 
 from __future__ import annotations
@@ -40,28 +61,38 @@ from collections.abc import Iterable
 
 from sqlglot import exp
 
-from segsql.errors import SegsqlError
+from segsql.errors import DataError, SegsqlError
+from segsql.scoring import OUTPUT_COLUMNS
 from segsql.scoring.saved import SavedModel
 
-__all__ = ["OUTPUT_COLUMNS", "named_table", "number", "raise_if", "raised", "replay_query"]
+__all__ = ["FENCED_DIALECTS", "OUTPUT_COLUMNS", "named_table", "number", "raise_if", "raised", "replay_query"]
 
-# the columns after the entity's, in order (the entity comes first, under its own name)
-OUTPUT_COLUMNS = ("segment", "segment_name", "distance", "second_distance", "is_outlier")
+
+# the engines that flatten the query's layers unless fenced (see the module's docstring)
+FENCED_DIALECTS = frozenset({"postgres"})
 
 # the alias of the rows to score: their columns are always read through it, so that
 # a feature named like a macro parameter (``tbl``, ``run``) is still the column
 _SOURCE = "segsql_source"
 
 
-def replay_query(model: SavedModel, source: exp.Table) -> exp.Select:
-    """The scoring query of ``model`` over ``source``.
+def replay_query(model: SavedModel, source: exp.Table, *, dialect: str = "duckdb") -> exp.Select:
+    """The scoring query of ``model`` over ``source``, for the engine ``dialect``.
 
     ``source`` is a table (:func:`named_table`) or a table function such as DuckDB's
     ``query_table(tbl)``. The query returns the entity column under its own
     name, then segment, segment_name, distance, second_distance, is_outlier,
     one row per input row (but rows left out under the ``drop`` rule), in
-    input order where the engine keeps it.
+    input order where the engine keeps it. ``dialect`` only decides whether
+    the layers are fenced (:data:`FENCED_DIALECTS`); the tree is written in any
+    dialect. An entity named like an output column is a :class:`DataError`.
     """
+    clash = [c for c in OUTPUT_COLUMNS if c.casefold() == model.entity.casefold()]
+    if clash:
+        raise DataError(
+            f"run {model.run_id}'s entity column {model.entity!r} has the name of a scoring output "
+            f"column ({', '.join(OUTPUT_COLUMNS)}): rename it in the feature query and run again"
+        )
     k = len(model.segments)
     vs = [f"v_{i}" for i in range(len(model.features))]
     xs = [f"x_{i}" for i in range(len(model.features))]
@@ -123,10 +154,19 @@ def replay_query(model: SavedModel, source: exp.Table) -> exp.Select:
         )
         .from_(_ident("segsql_nearest"))
         .with_(_ident("segsql_values"), as_=values)
-        .with_(_ident("segsql_scaled"), as_=scaled)
-        .with_(_ident("segsql_distances"), as_=distances)
-        .with_(_ident("segsql_nearest"), as_=nearest)
+        .with_(_ident("segsql_scaled"), as_=_fenced(scaled, dialect))
+        .with_(_ident("segsql_distances"), as_=_fenced(distances, dialect))
+        .with_(_ident("segsql_nearest"), as_=_fenced(nearest, dialect))
     )
+
+
+def _fenced(layer: exp.Select, dialect: str) -> exp.Select:
+    """``layer``, kept a layer of its own where the engine would flatten it into the next one.
+
+    ``OFFSET 0`` changes no row; PostgreSQL does not pull up a subquery that has one,
+    and drops the no-op offset from the plan.
+    """
+    return layer.offset(0, copy=False) if dialect in FENCED_DIALECTS else layer
 
 
 def named_table(parts: tuple[str, ...]) -> exp.Table:

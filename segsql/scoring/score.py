@@ -73,6 +73,8 @@ def score(
     into_name = _table_name(into, "into") if into is not None else None
 
     with connect(config, con, read_only=into is None) as db:
+        if into_name is not None:
+            _refuse_own_schema(db, into_name, into=into, schema=config.schema)  # type: ignore[arg-type]
         model = saved_model(db, schema=config.schema, run_id=run_id)
         origin = _register_input(db, config, input, table)
         _check_input(db, model, origin)
@@ -114,6 +116,40 @@ def _table_name(name: str, what: str) -> tuple[str, ...]:
         raise SegsqlError(f"--{what}: not a table name: {name!r}") from None
 
 
+def _refuse_own_schema(
+    con: duckdb.DuckDBPyConnection, parts: tuple[str, ...], *, into: str, schema: str
+) -> None:
+    """Refuse an ``--into`` table that would land in the output schema, before anything is written.
+
+    The schema holds the run history (``runs``, ``segments``, the ``*_latest`` views,
+    the ``assign`` macro): a table of scored rows there would replace one of them or
+    sit among them. The name is resolved as DuckDB resolves it, ignoring case as
+    DuckDB does: one part is in the current schema; ``a.t`` is in schema ``a`` of
+    the current catalog when it has one (or ``a`` is the output schema), otherwise
+    in catalog ``a``'s ``main``; ``c.s.t`` is in schema ``s`` of catalog ``c``.
+    """
+    row = sql.execute(con, "scoring/target_place").fetchone()
+    assert row is not None
+    catalog, current, schemas, catalogs = row
+    folded = {name.casefold() for name in schemas or ()} | {schema.casefold()}
+    if len(parts) == 1:
+        where = (catalog, current)
+    elif len(parts) == 2 and (
+        parts[0].casefold() in folded or parts[0].casefold() not in {c.casefold() for c in catalogs or ()}
+    ):
+        where = (catalog, parts[0])
+    elif len(parts) == 2:
+        where = (parts[0], "main")
+    else:
+        where = (parts[0], parts[1])
+    if where[0].casefold() == catalog.casefold() and where[1].casefold() == schema.casefold():
+        raise SegsqlError(
+            f"--into {into}: that table would be in {schema!r}, the schema where segsql keeps its "
+            "runs and models ([project] schema); write the scored rows to a table in another "
+            "schema, e.g. main.scored"
+        )
+
+
 def _register_input(
     con: duckdb.DuckDBPyConnection, config: Config, input: str | Path | None, table: str | None
 ) -> str:
@@ -138,6 +174,12 @@ def _register_input(
 def _check_input(con: duckdb.DuckDBPyConnection, model: SavedModel, origin: str) -> None:
     """One-line errors naming the column, before anything is computed or written."""
     types = dict(sql.execute(con, "scoring/input_columns").fetchall())
+    missing = [c for c in (model.entity, *model.features) if c not in types]
+    untyped = [c for c in model.features if c in types and not is_numeric_type(types[c])]
+    if (missing or untyped) and not sql.execute(con, "scoring/row_count").fetchone()[0]:  # type: ignore[index]
+        # a header-only CSV types every column VARCHAR, and a zero-byte file has none: the
+        # columns are not what is wrong
+        raise DataError(f"{origin}: has no rows to score (only a header, or nothing)")
     for column in (model.entity, *model.features):
         if column not in types:
             kind = "entity" if column == model.entity else "feature"
@@ -176,12 +218,16 @@ def _copy(con: duckdb.DuckDBPyConnection, output: Path, fmt: str) -> str:
     output = output.expanduser().resolve()
     if not output.parent.is_dir():
         raise SegsqlError(f"{output}: its folder does not exist")
+    if output.is_dir():
+        raise SegsqlError(f"{output}: --output is a folder; give the path of a file to write")
     partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
     try:
         sql.execute(con, "scoring/copy", path=str(partial), format=fmt)
         os.replace(partial, output)
     except QueryError as exc:
         raise SegsqlError(f"{output}: cannot write ({exc.reason})") from None
+    except OSError as exc:  # the rename: the temporary file's name is no business of the user's
+        raise SegsqlError(f"{output}: cannot write ({exc.strerror or exc})") from None
     finally:
         partial.unlink(missing_ok=True)
     return str(output)
