@@ -22,7 +22,7 @@ from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from segsql import config_from_dict, sql
 from segsql.steps.features import Features
-from segsql.steps.preprocess import preprocess
+from segsql.steps.preprocess import NORMAL_IQR, preprocess
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -74,7 +74,12 @@ def _reference(columns, transforms, impute, winsorize, scaling) -> np.ndarray:
             X[:, j] = np.clip(X[:, j], low, high)
     if scaling == "none":
         return X
-    return SCALERS[scaling]().fit_transform(X)
+    scaled = SCALERS[scaling]().fit_transform(X)
+    for j in range(X.shape[1]):  # segsql's fallback: a zero IQR of a column that varies → 1.349·σ
+        q1, q3 = np.quantile(X[:, j], [0.25, 0.75])
+        if scaling == "robust" and np.ptp(X[:, j]) > 0 and q1 == q3:
+            scaled[:, j] = (X[:, j] - np.median(X[:, j])) / (NORMAL_IQR * X[:, j].std())
+    return scaled
 
 
 def _segsql(columns, transforms, impute, winsorize, scaling) -> np.ndarray:

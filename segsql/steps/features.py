@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, time
 from typing import Any
 
 import duckdb
@@ -14,7 +17,7 @@ from segsql.errors import ConfigError, DataError, QueryError
 from segsql.session import Session
 from segsql.sources import is_numeric_type
 
-__all__ = ["Features", "build", "build_features", "count_distinct_points"]
+__all__ = ["Features", "build", "build_features", "count_distinct_points", "magnitude_limit"]
 
 # Beyond this many rows, fewer distinct points than K is implausible and the
 # DISTINCT over every feature is not worth its cost.
@@ -33,6 +36,10 @@ class Features:
     origin: str
     # distinct feature vectors (k-means needs at least K), None when not worth counting
     n_distinct: int | None = None
+    # what the run must be told (the RFM recipe's unusable transactions), and the entities
+    # the recipe left out because none of their transactions could be used
+    warnings: tuple[str, ...] = ()
+    dropped_entities: int = 0
 
 
 def build(session: Session, results: Mapping[str, Any]) -> Features:
@@ -51,9 +58,12 @@ def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
     """
     f = config.features
     entity = f.entity
+    warnings: tuple[str, ...] = ()
+    dropped = 0
     if f.recipe == "rfm":
         assert f.rfm is not None
-        origin = "queries/features/rfm.sql"
+        # what a user can fix is the source and the [features.rfm] keys, never our query files
+        origin = f"[features.rfm] over source {f.rfm.source!r}"
         if f.rfm.source not in config.sources:
             raise config.error(f"no source named {f.rfm.source!r}", "features.rfm.source")
         try:
@@ -64,20 +74,18 @@ def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
                 entity=entity,
                 timestamp=f.rfm.timestamp,
                 amount=f.rfm.amount,
+                time_zone=f.rfm.time_zone,
             )
             _check_columns(con, "segsql_transactions", config)
         except QueryError as exc:
-            raise QueryError(exc.reason, query=f"[features.rfm] over source {f.rfm.source!r}") from None
-        params = {"as_of": f.rfm.as_of.isoformat()}
+            raise QueryError(exc.reason, query=origin) from None
+        warnings, dropped = _check_transactions(con, config, origin)
+        params = {"as_of": f.rfm.as_of.isoformat(sep=" ")}
         try:
             _run_feature_query(con, sql.load("features/rfm"), origin=origin, params=params)
         except QueryError as exc:
-            # the recipe's SQL is ours; what the user can fix is the source and its columns
-            # (DuckDB's "LINE n:" context would quote our query file, so it is cut)
-            raise QueryError(
-                exc.reason.split(" LINE ")[0],
-                query=f"[features.rfm] over source {f.rfm.source!r} ({origin})",
-            ) from None
+            # DuckDB's "LINE n:" context would quote our query file, so it is cut
+            raise QueryError(exc.reason.split(" LINE ")[0], query=origin) from None
         query_entity = "segsql_entity"
     else:
         if f.file is not None:
@@ -111,7 +119,63 @@ def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
         n_rows=n_rows,
         null_counts=tuple(nulls),
         origin=origin,
+        warnings=warnings,
+        dropped_entities=dropped,
     )
+
+
+def _check_transactions(
+    con: duckdb.DuckDBPyConnection, config: Config, origin: str
+) -> tuple[tuple[str, ...], int]:
+    """Count what the RFM recipe cannot use; refuse an ``as_of`` before all the data.
+
+    Returns the warning to record (transactions without a timestamp or an
+    amount, which no feature can count) and how many entities lose every
+    transaction that way, so that they are counted as dropped, not lost.
+    """
+    rfm = config.features.rfm
+    assert rfm is not None
+    try:
+        null_ts, null_amount, usable, first = sql.execute(con, "features/transactions_summary").fetchall()[0]
+    except QueryError as exc:
+        raise QueryError(exc.reason.split(" LINE ")[0], query=origin) from None
+    if not usable:
+        raise DataError(
+            f"{origin}: no transaction has both a timestamp ({rfm.timestamp!r}) and an amount "
+            f"({rfm.amount!r})"
+        )
+    if first > rfm.as_of:
+        raise config.error(
+            f"{_when(rfm.as_of)} is before the first transaction in source {rfm.source!r} ({_when(first)}): "
+            "no entity has a transaction on or before it",
+            "features.rfm.as_of",
+        )
+    if not null_ts and not null_amount:
+        return (), 0
+    dropped = sql.execute(con, "features/unusable_entities").fetchall()[0][0]
+    parts = [
+        f"{n} with a NULL {what} ({column!r})"
+        for n, what, column in ((null_ts, "timestamp", rfm.timestamp), (null_amount, "amount", rfm.amount))
+        if n
+    ]
+    # "2 transactions with a NULL timestamp ('at') and 1 with a NULL amount ('amount')"
+    count, rest = parts[0].split(" ", 1)
+    text = " and ".join([f"{count} transaction{'' if count == '1' else 's'} {rest}", *parts[1:]])
+    verb = "is" if text.startswith("1 ") and len(parts) == 1 else "are"
+    lost = ""
+    if dropped:
+        who = "1 entity has" if dropped == 1 else f"{dropped} entities have"
+        lost = f"; {who} no other transaction and gets no segment"
+    return (f"[features.rfm] source {rfm.source!r}: {text} {verb} left out{lost}",), dropped
+
+
+def _when(moment: datetime) -> str:
+    """A date, or a date and time when it is not midnight.
+
+    >>> _when(datetime(2024, 1, 5)), _when(datetime(2024, 1, 5, 8, 30))
+    ('2024-01-05', '2024-01-05 08:30:00')
+    """
+    return str(moment.date()) if moment.time() == time() else str(moment)
 
 
 def _run_feature_query(
@@ -206,7 +270,7 @@ def _check(
 ) -> tuple[int, list[int]]:
     row = sql.execute(con, "features/checks", columns=columns).fetchall()[0]
     n_rows, null_entities = row[0], row[1]
-    per_column = [row[2 + 3 * i : 5 + 3 * i] for i in range(len(columns))]
+    per_column = [row[2 + 4 * i : 6 + 4 * i] for i in range(len(columns))]
     if n_rows == 0:
         raise DataError(f"{origin}: the feature query returned no rows")
     if null_entities:
@@ -219,13 +283,39 @@ def _check(
             f"({config.features.entity!r} must be unique after the feature query), e.g. {shown}"
         )
     nulls: list[int] = []
-    for column, (n_null, n_nonfinite, _distinct) in zip(columns, per_column, strict=True):
+    limit = magnitude_limit(n_rows, len(columns))
+    rfm = config.features.rfm if config.features.recipe == "rfm" else None
+    rescale = f"rescale the amount column {rfm.amount!r}" if rfm else "rescale it in the feature query"
+    for column, (n_null, n_nonfinite, _distinct, magnitude) in zip(columns, per_column, strict=True):
         if n_null == n_rows:
             raise DataError(f"{origin}: feature column {column!r} is all NULL")
         if n_nonfinite:
             raise DataError(f"{origin}: feature column {column!r} has {n_nonfinite} NaN or infinite values")
+        if magnitude > limit:
+            raise DataError(
+                f"{origin}: feature column {column!r} has values as large as {magnitude:.3g}: over "
+                f"{n_rows} rows, the sums of squares segsql computes would overflow double precision "
+                f"(the limit here is {limit:.3g}); {rescale}"
+            )
         nulls.append(n_null)
     return n_rows, nulls
+
+
+def magnitude_limit(n_rows: int, n_features: int) -> float:
+    """The largest absolute feature value whose statistics cannot overflow a double.
+
+    Every statistic of a run is a sum over the rows, at most of squares of
+    differences between two values (a variance in the profiles, a squared
+    distance over every feature in the fit and the inertia): each term is at
+    most ``(2·M)²`` for values up to ``M`` in magnitude, so ``n_rows ·
+    n_features · 4 · M²`` must stay below the largest double. Refusing values
+    beyond it up front (about 1e150 at a million rows) is what keeps ``inf``
+    and NaN out of the scaler, the profiles, the names and the map.
+
+    >>> f"{magnitude_limit(40, 2):.3g}"
+    '7.5e+152'
+    """
+    return math.sqrt(sys.float_info.max / (4.0 * max(n_rows, 1) * max(n_features, 1)))
 
 
 def count_distinct_points(

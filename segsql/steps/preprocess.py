@@ -20,7 +20,10 @@ from segsql.errors import DataError
 from segsql.session import Session
 from segsql.steps.features import Features
 
-__all__ = ["FeatureScaler", "Preprocessed", "fit", "preprocess"]
+__all__ = ["NORMAL_IQR", "FeatureScaler", "Preprocessed", "fit", "preprocess"]
+
+# 2·Φ⁻¹(0.75): the interquartile range of a normal distribution whose standard deviation is 1
+NORMAL_IQR = 1.3489795003921634
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ def preprocess(con: duckdb.DuckDBPyConnection, config: Config, features: Feature
 
     lows: list[float | None] = [None] * len(columns)
     highs: list[float | None] = [None] * len(columns)
+    varies = [True] * len(columns)  # before clipping (winsorizing may clip a feature to one value)
     if pre.winsorize:
         bounds = _one_row(
             con,
@@ -116,27 +120,27 @@ def preprocess(con: duckdb.DuckDBPyConnection, config: Config, features: Feature
         )  # noqa: E501
         lows = [bounds[f"low_{i}"] for i in range(len(columns))]
         highs = [bounds[f"high_{i}"] for i in range(len(columns))]
+        varies = [bounds[f"min_{i}"] != bounds[f"max_{i}"] for i in range(len(columns))]
     params |= {f"low_{i}": lows[i] for i in range(len(columns))}
     params |= {f"high_{i}": highs[i] for i in range(len(columns))}
 
     stats = _one_row(con, f"preprocess/scale_{pre.scaling}", params, columns)
-    warnings: list[str] = []
+    warnings: list[str] = list(features.warnings)
     scalers = []
     for i, column in enumerate(columns):
-        center, scale = stats[f"center_{i}"], stats[f"scale_{i}"]
-        if center is None or not math.isfinite(center) or (scale is not None and not math.isfinite(scale)):
-            # sums of values near the double range overflow; k-means would get NaN
-            raise DataError(
-                f"{features.origin}: feature {column!r} cannot be scaled: its {pre.scaling} statistics "
-                "overflow double precision (values too large; rescale it in the feature query)"
-            )
-        if scale is None or scale == 0:
-            # as scikit-learn's scalers do: a constant feature is centred, not divided
-            warnings.append(
-                f"feature {column!r} is constant after preprocessing: scaled to 0, "
-                "it does not influence the segments"
-            )
-            scale = 1.0
+        center, scale, warning = _center_and_scale(
+            column,
+            scaling=pre.scaling,
+            center=stats[f"center_{i}"],
+            scale=stats[f"scale_{i}"],
+            lo=stats[f"lo_{i}"],
+            hi=stats[f"hi_{i}"],
+            std=stats[f"std_{i}"],
+            winsorize=pre.winsorize if varies[i] else [],  # did clipping make it constant?
+            origin=features.origin,
+        )
+        if warning:
+            warnings.append(warning)
         scalers.append(
             FeatureScaler(
                 feature=column,
@@ -145,18 +149,81 @@ def preprocess(con: duckdb.DuckDBPyConnection, config: Config, features: Feature
                 impute_value=impute[i],
                 clip_low=lows[i],
                 clip_high=highs[i],
-                center=float(center),
-                scale=float(scale),
+                center=center,
+                scale=scale,
             )
         )
     result = Preprocessed(
         scalers=tuple(scalers),
         n_rows=n_rows,
-        dropped_rows=features.n_rows - n_rows,
+        # rows impute = "drop" dropped, and entities the feature step had to leave out
+        dropped_rows=features.n_rows - n_rows + features.dropped_entities,
         warnings=tuple(warnings),
     )
     sql.execute(con, "preprocess/scaled", result.params(drop=drop), columns=columns)
     return result
+
+
+def _center_and_scale(
+    column: str,
+    *,
+    scaling: str,
+    center: float | None,
+    scale: float | None,
+    lo: float,
+    hi: float,
+    std: float | None,
+    winsorize: list[float],
+    origin: str,
+) -> tuple[float, float, str | None]:
+    """A feature's centre and a scale that is never 0, and what the run must be told.
+
+    Only a feature whose values are all equal (after impute, transform and
+    winsorizing) is constant: it is centred and divided by 1, as scikit-learn's
+    scalers do, so that it is 0 everywhere (under ``none`` it keeps its value)
+    and cannot influence the segments. A feature that varies but whose scale
+    is 0 (an interquartile range of 0 when over half of its values are equal,
+    or a standard deviation that underflows) is divided by a spread it has
+    instead: :data:`NORMAL_IQR` × its standard deviation for robust scaling
+    (what the interquartile range would be were it normal, so that it weighs
+    like the other features), else its range. Left unscaled, a feature of
+    mostly zeros with a few large values would decide the segments alone.
+    """
+    if center is None or not math.isfinite(center) or (scale is not None and not math.isfinite(scale)):
+        # sums of values near the double range overflow; k-means would get NaN
+        raise DataError(
+            f"{origin}: feature {column!r} cannot be scaled: its {scaling} statistics "
+            "overflow double precision (values too large; rescale it in the feature query)"
+        )
+    if lo == hi:
+        if winsorize:
+            why = (
+                f"constant after winsorizing ([preprocess] winsorize = {winsorize} clips every value to {lo})"
+            )
+        else:
+            why = "constant after preprocessing"
+        if scaling == "none":
+            return float(center), 1.0, f"feature {column!r} is {why}: it does not influence the segments"
+        # centred on its one value, so that it is exactly 0 in every row
+        return float(lo), 1.0, f"feature {column!r} is {why}: scaled to 0, it does not influence the segments"
+    if scale is not None and scale > 0:
+        return float(center), float(scale), None
+    if scaling == "robust" and std:
+        fallback, how = NORMAL_IQR * std, f"{NORMAL_IQR:.3f} × its standard deviation"
+        reason = "its interquartile range is 0 (over half of its values are equal)"
+    else:
+        fallback, how = hi - lo, "its range (max - min)"
+        reason = f"its {'interquartile range' if scaling == 'robust' else 'standard deviation'} is 0"
+    if not math.isfinite(fallback):
+        raise DataError(
+            f"{origin}: feature {column!r} cannot be scaled: its range overflows double precision"
+        )
+    return (
+        float(center),
+        float(fallback),
+        f"feature {column!r} varies but {reason}: {scaling} scaling divides it by {how} "
+        f"({fallback:.6g}) instead",
+    )
 
 
 def _one_row(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from segsql import sql
+from segsql.errors import DataError
 from segsql.session import Session
 
 __all__ = ["Profiles", "build"]
@@ -27,5 +28,14 @@ def build(session: Session, results: Mapping[str, Any]) -> Profiles:
     columns = results["preprocess"].columns
     params = {f"feature_{i}": c for i, c in enumerate(columns)}
     sql.execute(session.con, "profiles/profiles", params, columns=columns)
+    # the features step refuses values whose sums can overflow; this is the last line, so that
+    # no inf or NaN is ever written as a profile (nor read as a z-score by the names)
+    bad = sql.execute(session.con, "profiles/nonfinite").fetchall()
+    if bad:
+        segment, feature = bad[0]
+        raise DataError(
+            f"feature {feature!r}: the statistics of segment {segment} overflow double precision "
+            "(values too large to profile; rescale the feature)"
+        )
     session.leave("profiles", "segsql_profiles")
     return Profiles(relation="segsql_profiles")

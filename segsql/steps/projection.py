@@ -12,6 +12,7 @@ from sklearn.decomposition import PCA
 
 from segsql import sql
 from segsql.config import ModelConfig
+from segsql.errors import DataError
 from segsql.session import Session
 from segsql.steps import matrix
 
@@ -46,6 +47,13 @@ def build(session: Session, results: Mapping[str, Any]) -> Projection:
         X, segments = matrix.labelled_rows(session.con, "projection/labelled_rows", columns, rows)
         table = project(X, segments, fit.centers, model, row_numbers=rows)
     session.matrix = None  # the map is the whole matrix's last reader
+    coordinates = [table[c].to_numpy() for c in ("pc1", "pc2", "variance_pc1", "variance_pc2")]
+    if not all(np.isfinite(c).all() for c in coordinates):
+        # cannot happen with the features step's magnitude check; never write NaN as a map
+        raise DataError(
+            f"the 2-D map of features {', '.join(map(repr, columns))} is not finite: "
+            "their scaled values overflow double precision (rescale them)"
+        )
     with sql.registered(session.con, "segsql_projection_in", table):
         sql.execute(session.con, "projection/projection")
     session.leave("projection", "segsql_projection")
