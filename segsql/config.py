@@ -8,14 +8,17 @@ are resolved against the folder of the config file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
+import string
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import duckdb
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -29,7 +32,15 @@ from pydantic import (
 
 from segsql.errors import ConfigError
 
-__all__ = ["Config", "as_config", "load_config", "config_from_dict", "config_from_text"]
+__all__ = ["Config", "RESERVED_PREFIX", "as_config", "load_config", "config_from_dict", "config_from_text"]
+
+# every relation, macro and registered frame segsql creates in a run is named with this prefix
+# (tests/test_config_limits.py checks it); a source is a temp view named after its key, so a key
+# under the prefix could replace, or be replaced by, one of segsql's own
+RESERVED_PREFIX = "segsql_"
+# the seeds scikit-learn's estimators and NumPy's RandomState accept
+MAX_SEED = 2**32 - 1
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 Scaling = Literal["standard", "minmax", "robust", "none"]
 Impute = Literal["error", "mean", "median", "zero", "drop"]
@@ -43,10 +54,38 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+class _KeyedError(ValueError):
+    """A section validator's complaint about one of its keys (pydantic would name only the section)."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
+
+
+# the catalog name of the run database in every connection segsql opens (segsql.connection),
+# and the catalog names a schema cannot take there, or `schema.table` would be ambiguous
+# (DuckDB's `temp` and `system` are in every connection; its in-memory `memory` is detached)
+RUN_CATALOG = "segsql_database"
+RESERVED_CATALOGS = (RUN_CATALOG, "temp", "system")
+
+
 class ProjectConfig(_Section):
     name: str = "segsql"
     database: str | None = None
     schema_name: str = Field("segsql", alias="schema", min_length=1)
+
+    @field_validator("schema_name")
+    @classmethod
+    def _not_a_catalog(cls, value: str) -> str:
+        # `schema.table` is ambiguous when a catalog has the schema's name (DuckDB ignores case)
+        if value.lower() in RESERVED_CATALOGS:
+            raise ValueError(
+                f"{value!r} is the name of a catalog in every connection segsql opens "
+                f"({', '.join(RESERVED_CATALOGS)}), so {value}.<table> would be ambiguous: "
+                "choose another schema name"
+            )
+        return value
+
     # seconds to wait for another process's lock on the database before failing
     lock_timeout: float = Field(0.0, ge=0)
     # DuckDB's memory_limit for the connections segsql opens ("4GB", "800MB"); beyond it DuckDB
@@ -56,8 +95,18 @@ class ProjectConfig(_Section):
     @field_validator("memory_limit")
     @classmethod
     def _size(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"(?i)\s*\d+(\.\d+)?\s*(k|m|g|t)?i?b\s*", value):
-            raise ValueError(f'must be a size such as "4GB" or "800MB" (got {value!r})')
+        if value is None:
+            return value
+        # the documented forms (ASCII digits, a unit DuckDB knows), then DuckDB itself: it also
+        # refuses sizes out of its range, and limits too small for it to start (a few KB)
+        if not re.fullmatch(r"(?ai)\s*\d+(\.\d+)?\s*(b|[kmgt]i?b)\s*", value):
+            raise ValueError(f'must be a size such as "4GB", "800MB" or "2GiB" (got {value!r})')
+        try:
+            with duckdb.connect(":memory:", config={"memory_limit": value}) as con:
+                con.execute("SELECT current_setting('memory_limit')").fetchall()
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0]
+            raise ValueError(f"DuckDB cannot use it: {value!r} ({reason})") from None
         return value
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
@@ -79,19 +128,43 @@ class RfmConfig(_Section):
     source: str
     timestamp: str
     amount: str
-    as_of: Annotated[date, Field(strict=False)]
+    # a wall-clock time in `time_zone`: a date is its midnight; a time of day is honoured
+    as_of: Annotated[datetime, Field(strict=False)]
+    # where a day starts and ends for timestamps that carry a zone (an IANA name)
+    time_zone: str = "UTC"
 
     @field_validator("as_of", mode="before")
     @classmethod
     def _date(cls, value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.date()
         if isinstance(value, str):
             try:
-                return date.fromisoformat(value)
+                value = datetime.fromisoformat(value)
             except ValueError:
-                raise ValueError("must be a date, YYYY-MM-DD") from None
+                value = None
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day)
+        raise ValueError("must be a date or a date and time, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        import zoneinfo
+
+        if value not in zoneinfo.available_timezones() and value != "UTC":
+            raise ValueError(f'must be an IANA time zone such as "UTC" or "Europe/Paris" (got {value!r})')
         return value
+
+    @model_validator(mode="after")
+    def _local(self) -> RfmConfig:
+        # an as_of with an offset names an instant: the same instant as a wall-clock time in time_zone
+        if self.as_of.tzinfo is not None:
+            import zoneinfo
+
+            local = self.as_of.astimezone(zoneinfo.ZoneInfo(self.time_zone)).replace(tzinfo=None)
+            object.__setattr__(self, "as_of", local)
+        return self
 
 
 class LabelWords(_Section):
@@ -109,6 +182,13 @@ Label = Annotated[
 ]
 
 
+# the columns scoring returns after the entity's, in order (segsql.scoring.OUTPUT_COLUMNS; named
+# here so the entity can be checked at load), and the names the entity cannot take in any case:
+# those, and the run id the write-back stores beside it in the segments table
+SCORING_COLUMNS = ("segment", "segment_name", "distance", "second_distance", "is_outlier")
+RESERVED_ENTITY_NAMES = ("run_id", *SCORING_COLUMNS)
+
+
 class FeaturesConfig(_Section):
     entity: str = Field(min_length=1)
     sql: str | None = None
@@ -118,6 +198,19 @@ class FeaturesConfig(_Section):
     columns: list[str] | None = None
     transforms: dict[str, Transform] = {}
     labels: dict[str, Label] = {}
+
+    @field_validator("entity")
+    @classmethod
+    def _not_an_output_name(cls, value: str) -> str:
+        # segsql writes these beside the entity (scoring, the segments table): two columns of one
+        # name would be renamed or read wrongly (DuckDB ignores case)
+        if value.casefold() in RESERVED_ENTITY_NAMES:
+            raise ValueError(
+                f"{value!r} is the name of a column segsql writes beside the entity "
+                f"({', '.join(RESERVED_ENTITY_NAMES)}): rename it in the feature query "
+                f"(e.g. SELECT {value} AS entity_id) and name that here"
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_query(self) -> FeaturesConfig:
@@ -167,6 +260,42 @@ class ModelConfig(_Section):
     metric_sample: int = Field(10000, ge=0)
     sweep_sample: int = Field(100000, ge=0)
 
+    @field_validator("random_state")
+    @classmethod
+    def _seed(cls, value: int) -> int:
+        if not 0 <= value <= MAX_SEED:
+            raise ValueError(
+                f"must be from 0 to {MAX_SEED} (2**32 - 1), the seeds scikit-learn accepts (got {value})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _samples_fit_k(self) -> ModelConfig:
+        # The sweep fits every K on sweep_sample rows and the silhouette is computed on metric_sample
+        # rows; K must be below a sample's row count (scikit-learn refuses more clusters than rows,
+        # the silhouette one row a cluster). Refused here, not after the data is read. A sample of 0
+        # is every row: then the K values are cut to the rows at run time (ks(at_most=…)).
+        top, top_key = max((self.k_range[1], "k_range"), (self.k if isinstance(self.k, int) else 0, "k"))
+        samples = (("sweep_sample", "fits every K on"), ("metric_sample", "computes the silhouette on"))
+        for key, use in samples:
+            size = getattr(self, key)
+            if not size or size > top:
+                continue
+            if key in self.model_fields_set:
+                raise _KeyedError(
+                    key,
+                    f"{size} {'row is' if size == 1 else 'rows are'} too few for K up to {top} "
+                    f"(segsql {use} this sample, and K must be "
+                    f"below its row count): give at least {top + 1}, or 0 for every row",
+                )
+            raise _KeyedError(
+                top_key,
+                f"K up to {top} needs more rows than {key} = {size} (the default; segsql {use} this "
+                f"sample, and K must be below its row count): raise {key} above {top}, or set it to 0 "
+                "for every row",
+            )
+        return self
+
     @field_validator("k", mode="before")
     @classmethod
     def _k(cls, value: Any) -> Any:
@@ -194,11 +323,22 @@ class ModelConfig(_Section):
             raise ValueError(f"is reversed: {low} > {high}")
         return tuple(value)
 
-    def ks(self) -> list[int]:
-        """The K values the sweep fits: k_range, plus a fixed k outside it."""
+    def ks(self, *, at_most: int | None = None) -> list[int]:
+        """The K values the sweep fits: k_range, plus a fixed k outside it; with ``at_most``, those up to it.
+
+        ``at_most`` bounds the list before it is built: with both samples 0, ``k_range``
+        may reach far beyond any row count.
+
+        >>> ModelConfig(k=12, k_range=(2, 4)).ks()
+        [2, 3, 4, 12]
+        >>> ModelConfig(k_range=(2, 2**62), sweep_sample=0, metric_sample=0).ks(at_most=4)
+        [2, 3, 4]
+        """
         low, high = self.k_range
+        if at_most is not None:
+            high = min(high, at_most)
         ks = set(range(low, high + 1))
-        if isinstance(self.k, int):
+        if isinstance(self.k, int) and (at_most is None or self.k <= at_most):
             ks.add(self.k)
         return sorted(ks)
 
@@ -243,6 +383,31 @@ class _Root(_Section):
     output: OutputConfig = OutputConfig()
     segments: SegmentsConfig = SegmentsConfig()
     recommendations: list[RuleConfig] = []
+
+    @field_validator("sources")
+    @classmethod
+    def _source_names(cls, value: dict[str, SourceConfig]) -> dict[str, SourceConfig]:
+        # each source becomes a temp view named after its key; DuckDB matches names ignoring the
+        # case of ASCII letters (only those: "É" and "é" are two names to it)
+        seen: dict[str, str] = {}
+        for key in value:
+            folded = key.translate(_ASCII_LOWER)
+            if not key:
+                raise _KeyedError(key, 'the source needs a name ([sources.""] is empty)')
+            if folded.startswith(RESERVED_PREFIX):
+                raise _KeyedError(
+                    key,
+                    f"names starting with {RESERVED_PREFIX!r} are segsql's own (its temporary tables "
+                    "and views in a run): rename the source",
+                )
+            if folded in seen:
+                raise _KeyedError(
+                    key,
+                    f"is the same name as [sources.{seen[folded]}] to DuckDB, which ignores the case "
+                    "of letters in names: rename one of them",
+                )
+            seen[folded] = key
+        return value
 
 
 class Config:
@@ -292,7 +457,9 @@ class Config:
         return hashlib.sha256(self.text.encode()).hexdigest()[:16]
 
     def resolve(self, relative: str) -> Path:
-        path = Path(relative).expanduser()
+        path = Path(relative)
+        with contextlib.suppress(RuntimeError):  # "~name…" of no user called name: a file called so
+            path = path.expanduser()
         return path if path.is_absolute() else self.base_dir / path
 
     def error(self, message: str, key: str | None = None) -> ConfigError:
@@ -321,7 +488,8 @@ def _build(data: dict[str, Any], *, base_dir: Path, path: Path | None, text: str
         root = _Root.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = _key(first["loc"])
+        keyed = first.get("ctx", {}).get("error")
+        key = _key((*first["loc"], keyed.key) if isinstance(keyed, _KeyedError) else first["loc"])
         if first["type"] == "extra_forbidden":
             message = "unknown key"
         elif first["type"] == "missing":

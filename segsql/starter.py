@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import duckdb
+import tomli_w
 
 from segsql import sql
 from segsql.errors import QueryError, SegsqlError, SourceError
@@ -39,7 +39,9 @@ def init_config(datafile: str | Path, *, output: str | Path | None = None, force
             reader=reader_for(str(datafile)),
             path=str(datafile.resolve()),
         )
-        columns = sql.execute(con, "starter/profile_columns").fetchall()
+        # a name holding a NUL character cannot be written in SQL (sql.quote_ident): such a
+        # column is neither the entity nor a feature, and the config leaves it out of `columns`
+        columns = [c for c in sql.execute(con, "starter/profile_columns").fetchall() if "\x00" not in c[0]]
         n_rows = sql.execute(con, "starter/row_count").fetchall()[0][0]
         distinct = {
             name: sql.execute(con, "starter/distinct_count", column=name).fetchall()[0][0]
@@ -64,44 +66,36 @@ def init_config(datafile: str | Path, *, output: str | Path | None = None, force
     return target
 
 
-def _toml_string(value: str) -> str:
-    # a JSON string is a valid TOML basic string
-    return json.dumps(value, ensure_ascii=False)
+def _comment(text: str) -> str:
+    r"""``text`` made safe inside a TOML comment, which may hold no control character but tab.
+
+    >>> _comment("a\nb\x7f.csv")
+    'a\\x0ab\\x7f.csv'
+    """
+    return re.sub(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]", lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def _render(datafile: Path, target: Path, entity: str, features: list[str]) -> str:
+    """The starter config: every value written by tomli-w, so any name reads back as it was."""
     name = re.sub(r"\W+", "_", datafile.stem).strip("_").lower() or "segments"
     try:
         relative = datafile.resolve().relative_to(target.resolve().parent)
     except ValueError:
         relative = datafile.resolve()
-    columns = ", ".join(_toml_string(f) for f in features)
-    return f"""# segsql config written by `segsql init {datafile.name}`.
-# Edit it, then: segsql run {target.name}
-# Every key is described in the segsql README.
-
-[project]
-name = {_toml_string(name)}
-database = {_toml_string(name + ".duckdb")}
-
-[sources.data]
-path = {_toml_string(relative.as_posix())}
-
-[features]
-entity = {_toml_string(entity)}
-sql = "SELECT * FROM data"
-columns = [{columns}]
-
-[preprocess]
-scaling = "standard"
-impute = "median"
-
-[model]
-k = "auto"
-k_range = [2, 10]
-select = "silhouette"
-random_state = 42
-
-[output]
-dir = "out"
-"""
+    path = relative.as_posix()
+    if path.startswith("~"):  # a file called "~x.csv", not a home folder (config paths expand "~")
+        path = "./" + path
+    config = {
+        "project": {"name": name, "database": name + ".duckdb"},
+        "sources": {"data": {"path": path}},
+        "features": {"entity": entity, "sql": "SELECT * FROM data", "columns": features},
+        "preprocess": {"scaling": "standard", "impute": "median"},
+        "model": {"k": "auto", "k_range": [2, 10], "select": "silhouette", "random_state": 42},
+        "output": {"dir": "out"},
+    }
+    head = (
+        f"# segsql config written by `segsql init {_comment(datafile.name)}`.\n"
+        f"# Edit it, then: segsql run {_comment(target.name)}\n"
+        "# Every key is described in the segsql README.\n\n"
+    )
+    return head + tomli_w.dumps(config)

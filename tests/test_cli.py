@@ -76,8 +76,10 @@ def test_init_writes_a_starter_config_that_runs(tmp_path):
     result = invoke("init", data)
     assert result.exit_code == 0, result.output
     config = tmp_path / "shop.toml"
-    text = config.read_text()
-    assert 'entity = "CustomerID"' in text and 'columns = ["Age", "Income"]' in text
+    import tomllib  # the layout is tomli-w's (an array a line); the values are what matter
+
+    features = tomllib.loads(config.read_text())["features"]
+    assert features["entity"] == "CustomerID" and features["columns"] == ["Age", "Income"]
     assert invoke("init", data).exit_code == 1  # refuses to overwrite
     assert invoke("run", "-q", config).exit_code == 0
 

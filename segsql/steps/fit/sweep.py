@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from segsql.config import ModelConfig
 from segsql.errors import DataError
+from segsql.steps.fit import threads
 from segsql.steps.fit.result import StepCallback, SweepPoint
 from segsql.steps.fit.silhouette import silhouette_score
 
@@ -45,7 +45,7 @@ def usable_ks(model: ModelConfig, n: int, n_distinct: int | None) -> list[int]:
     if isinstance(model.k, int) and n_distinct is not None and model.k > n_distinct:
         raise DataError(f"[model] k = {model.k} but there are only {n_distinct} distinct points to segment")
     limit = min(n - 1, n_distinct if n_distinct is not None else n)
-    ks = [k for k in model.ks() if k <= limit]
+    ks = model.ks(at_most=limit)  # bounded before it is built: k_range may reach beyond any row count
     if model.k == "auto" and not ks:
         raise DataError(
             f"[model] k_range = {list(model.k_range)} but there are only {n} rows "
@@ -98,23 +98,27 @@ def sweep_k(
     fitted: dict[int, Any] = {}
     points: dict[int, tuple[float, ...]] = {}
     workers = max(1, min(os.cpu_count() or 1, len(ks)))
-    with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(fit_one, kk) for kk in ks]
-        for done, (kk, future) in enumerate(zip(ks, futures, strict=True)):
-            if on_step:
-                on_step(f"K sweep, K = {kk}", done, len(ks) + 1)
-            fitted[kk], points[kk] = future.result()
+    # on daemon threads, waited for in short slices: a Ctrl-C stops the sweep at once
+    results = threads.imap(fit_one, ks, workers=workers)
+    for done, kk in enumerate(ks):
+        if on_step:
+            on_step(f"K sweep, K = {kk}", done, len(ks) + 1)
+        fitted[kk], points[kk] = next(results)
     k, k_choice = _choose(model, points)
     return Sweep(fitted=fitted, points=points, k=k, k_choice=k_choice)
 
 
 def fit_estimator(X: np.ndarray, model: ModelConfig, k: int) -> Estimator:
+    """``model``'s estimator at ``k`` fitted on ``X``, on a thread of its own (see :mod:`.threads`)."""
     est = make_estimator(model, k)
-    with warnings.catch_warnings():
-        # a sweep K above the number of distinct points warns; the check above reports it
-        warnings.simplefilter("ignore", category=UserWarning)
-        est.fit(X)
-    return est
+
+    def fit() -> Estimator:
+        with warnings.catch_warnings():
+            # a sweep K above the number of distinct points warns; the check above reports it
+            warnings.simplefilter("ignore", category=UserWarning)
+            return est.fit(X)
+
+    return threads.call(fit)
 
 
 def silhouette(X: np.ndarray, labels: np.ndarray, model: ModelConfig) -> float:
