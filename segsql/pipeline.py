@@ -19,7 +19,8 @@ import polars as pl
 
 from segsql import report, sources, sql
 from segsql.config import Config, as_config
-from segsql.connection import connect
+from segsql.connection import connect, read_only_transaction
+from segsql.errors import SavedThenInterrupted
 from segsql.session import Progress, Session, open_session
 from segsql.steps import features, fit, naming, preprocess, profiles, projection, writeback
 from segsql.testhook import pause_point
@@ -30,17 +31,22 @@ __all__ = ["CHECKS", "STEPS", "RunResult", "RunTables", "Step", "ValidationResul
 @dataclass(frozen=True)
 class Step:
     """A named step. ``timed`` steps are announced to the progress display, timed and
-    are pause points for the crash tests; ``when`` skips a step the config turns off."""
+    are pause points for the crash tests; ``when`` skips a step the config turns off;
+    a ``read_only`` step runs in a read-only DuckDB transaction."""
 
     name: str
     run: Callable[[Session, Mapping[str, Any]], Any]
     timed: bool = True
     when: Callable[[Config], bool] = lambda config: True
+    # the steps that evaluate the user's SQL (the feature query, source views and
+    # tables): reading files and tables, they must not write to any database, and
+    # DuckDB enforces it (a sequence's nextval is refused); temp tables are allowed
+    read_only: bool = False
 
 
 STEPS: tuple[Step, ...] = (
-    Step("sources", sources.register),
-    Step("features", features.build),
+    Step("sources", sources.register, read_only=True),
+    Step("features", features.build, read_only=True),
     Step("rules", naming.check, timed=False),
     Step("preprocess", preprocess.fit),
     Step("matrix", fit.prepare),
@@ -58,16 +64,29 @@ CHECKS: tuple[Step, ...] = STEPS[: [s.name for s in STEPS].index("preprocess") +
 
 def _execute(session: Session, steps: tuple[Step, ...]) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for step in steps:
-        if not step.when(session.config):
-            continue
-        if not step.timed:
-            results[step.name] = step.run(session, results)
-            continue
-        with session.timed(step.name):
-            pause_point(step.name)
-            results[step.name] = step.run(session, results)
+    try:
+        for step in steps:
+            if not step.when(session.config):
+                continue
+            if not step.timed:
+                results[step.name] = _run_step(session, step, results)
+                continue
+            with session.timed(step.name):
+                pause_point(step.name)
+                results[step.name] = _run_step(session, step, results)
+    except KeyboardInterrupt as exc:
+        # a Ctrl-C after the commit (before or in the report) must not say nothing was written
+        if "writeback" in results and not isinstance(exc, SavedThenInterrupted):
+            raise SavedThenInterrupted(run_id=results["writeback"].run_id) from exc
+        raise
     return results
+
+
+def _run_step(session: Session, step: Step, results: dict[str, Any]) -> Any:
+    if not step.read_only:
+        return step.run(session, results)
+    with read_only_transaction(session.con):
+        return step.run(session, results)
 
 
 class RunTables(Mapping[str, pl.DataFrame]):
@@ -164,14 +183,20 @@ def run(
     the connection is left open.
     """
     config = as_config(config)
-    with open_session(config, con=con, progress=progress) as session:
-        results = _execute(session, STEPS)
-        saved, fitted = results["writeback"], results["model"]
-        tables = RunTables(config, saved.run_id, con=con)
-        if con is None and config.database == ":memory:":
-            tables.read_all(session.con)
-        written = results.get("report")
-        timings = dict(session.timings)
+    saved = None
+    try:
+        with open_session(config, con=con, progress=progress) as session:
+            results = _execute(session, STEPS)
+            saved, fitted = results["writeback"], results["model"]
+            tables = RunTables(config, saved.run_id, con=con)
+            if con is None and config.database == ":memory:":
+                tables.read_all(session.con)
+            written = results.get("report")
+            timings = dict(session.timings)
+    except KeyboardInterrupt as exc:  # while the session closes, after the commit
+        if saved is not None and not isinstance(exc, SavedThenInterrupted):
+            raise SavedThenInterrupted(run_id=saved.run_id) from exc
+        raise
     return RunResult(
         run_id=saved.run_id,
         k=fitted.k,

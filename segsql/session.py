@@ -108,8 +108,13 @@ def open_session(
     """A session over the config's database (or ``con``).
 
     ``read_only`` is for checks that write nothing (``validate``): the run
-    database opened read-only when it exists, else an in-memory one.
+    database opened read-only when it exists, else an in-memory one. In a
+    caller's connection the sources' temp views, named after their keys, must
+    not replace the caller's own objects (:func:`segsql.connection.connect`).
     """
-    opener = scratch(config, con) if read_only else connect(config, con)
+    sources = tuple(config.sources)
+    opener = (
+        scratch(config, con, temp_names=sources) if read_only else connect(config, con, temp_names=sources)
+    )
     with opener as db:
         yield Session(config=config, con=db, progress=progress)
