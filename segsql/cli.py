@@ -2,14 +2,20 @@
 
 No SQL and no database access here; errors are handled in one place
 (:func:`_handle_errors`), which prints ``Error: …`` and exits non-zero.
+Everything printed is plain text: names and values from a config or the data
+are never read as rich markup (``[bold]``), emoji codes (``:x:``) or terminal
+control sequences; tables are built from :class:`rich.text.Text` cells and
+lines go through :func:`_say`.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import traceback
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -27,12 +33,35 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperCommand, TyperGroup
 
 import segsql as api
-from segsql.errors import SegsqlError
+from segsql.errors import SavedThenInterrupted, SegsqlError, environment_error
+from segsql.steps.fit import threads as fit_threads
 from segsql.version import __version__
 
+
+class _Flags:
+    """Help without a type for on/off flags: ``--quiet`` rather than ``--quiet <bool>``."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""  # typer shows an option's metavar, when set, as its type
+        return params
+
+
+class _Command(_Flags, TyperCommand):
+    pass
+
+
+class _Group(_Flags, TyperGroup):
+    pass
+
+
 app = typer.Typer(
+    cls=_Group,
     name="segsql",
     help="SQL-native customer segmentation over DuckDB. See the README for the config file.",
     no_args_is_help=True,
@@ -40,8 +69,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # off a terminal (pipes, schedulers' logs) rich assumes 80 columns; tables need more
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# text from a config or the data is never markup, an emoji code or highlighted
+out = Console(
+    highlight=False, markup=False, emoji=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200
+)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 _state = {"debug": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,19 +90,31 @@ def _handle_errors(func: F) -> F:
         except SegsqlError as exc:
             if _state["debug"]:
                 traceback.print_exc()
-            err.print(f"Error: {exc}", markup=False)
+            _say(err, f"Error: {exc}")
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err.print("Error: interrupted; nothing was written", markup=False)
+        except SavedThenInterrupted as exc:
+            _say(err, f"Error: interrupted after run {exc.run_id} was saved (its tables are complete)")
             raise typer.Exit(130) from None
-        except Exception as exc:  # a bug, not bad input: still one line unless --debug
+        except KeyboardInterrupt:
+            _say(err, "Error: interrupted; nothing was written")
+            if fit_threads.busy():
+                # a fit's C code is still running on a worker thread (see segsql.steps.fit.threads):
+                # everything is rolled back and closed, and a normal exit would wait for it or crash
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(130)
+            raise typer.Exit(130) from None
+        except Exception as exc:
             if _state["debug"]:
                 traceback.print_exc()
+            # a full or read-only folder, a damaged database file: bad environment, not a bug
+            known = environment_error(exc)
+            if known is not None:
+                _say(err, f"Error: {known}")
+                raise typer.Exit(1) from None
+            # a bug, not bad input: still one line unless --debug
             first = str(exc).splitlines()[0] if str(exc) else ""
-            err.print(
-                f"Error: unexpected {type(exc).__name__}: {first} (run with --debug for the traceback)",
-                markup=False,
-            )
+            _say(err, f"Error: unexpected {type(exc).__name__}: {first} (run with --debug for the traceback)")
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -78,7 +122,7 @@ def _handle_errors(func: F) -> F:
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"segsql {__version__}")
+        _say(out, f"segsql {__version__}")
         raise typer.Exit()
 
 
@@ -92,7 +136,7 @@ def _main(
     _state["debug"] = debug
 
 
-@app.command()
+@app.command(cls=_Command)
 @_handle_errors
 def run(
     config: ConfigArg,
@@ -106,24 +150,27 @@ def run(
         if display:
             display.stop()
     if not quiet:
-        _print_run(result)
+        try:
+            _print_run(result)
+        except KeyboardInterrupt as exc:  # while printing: the run is already saved
+            raise SavedThenInterrupted(run_id=result.run_id) from exc
 
 
-@app.command()
+@app.command(cls=_Command)
 @_handle_errors
 def validate(config: ConfigArg) -> None:
     """Check the config, its sources and the feature query, without fitting or writing."""
     checked = api.validate(config)
-    out.print(f"OK {config}: {checked.n_rows} rows, entity {checked.entity!r} ({checked.entity_type})")
+    _say(out, f"OK {config}: {checked.n_rows} rows, entity {checked.entity!r} ({checked.entity_type})")
     for name, target in checked.sources.items():
-        out.print(f"  source {name}: {target}")
+        _say(out, f"  source {name}: {target}")
     nulls = {c: n for c, n in checked.null_counts.items() if n}
-    out.print(f"  features: {', '.join(checked.columns)}")
+    _say(out, f"  features: {', '.join(checked.columns)}")
     if nulls:
-        out.print(f"  NULLs (imputed or dropped as configured): {nulls}")
+        _say(out, f"  NULLs (imputed or dropped as configured): {nulls}")
 
 
-@app.command()
+@app.command(cls=_Command)
 @_handle_errors
 def init(
     datafile: Annotated[Path, typer.Argument(help="A CSV, Parquet or JSON file.", show_default=False)],
@@ -132,10 +179,10 @@ def init(
 ) -> None:
     """Write a starter config for a data file (entity and numeric columns detected)."""
     written = api.init_config(datafile, output=output, force=force)
-    out.print(f"Wrote {written}; run it with: segsql run {written}")
+    _say(out, f"Wrote {written}; run it with: segsql run {written}")
 
 
-@app.command()
+@app.command(cls=_Command)
 @_handle_errors
 def query(
     config: ConfigArg,
@@ -148,7 +195,7 @@ def query(
     _print_frame(api.query(config, sql), format)
 
 
-@app.command()
+@app.command(cls=_Command)
 @_handle_errors
 def report(
     config: ConfigArg,
@@ -158,21 +205,21 @@ def report(
 ) -> None:
     """Rewrite the HTML report and the charts of a run from the database (read-only)."""
     written = api.write_report(config, run_id=run_id)
-    out.print(f"Report of run {written.run_id}: {written.html} ({len(written.charts)} charts beside it)")
+    _say(out, f"Report of run {written.run_id}: {written.html} ({len(written.charts)} charts beside it)")
 
 
-@app.command()
+@app.command(cls=_Command)
 @_handle_errors
 def runs(config: ConfigArg) -> None:
     """List the runs recorded in the config's database, newest first."""
     frame = api.list_runs(config)
     if frame.is_empty():
-        out.print("No runs yet.")
+        _say(out, "No runs yet.")
         return
     _print_frame(frame, "table")
 
 
-@app.command()
+@app.command(cls=_Command)
 @_handle_errors
 def score(
     config: ConfigArg,
@@ -200,11 +247,11 @@ def score(
     if isinstance(result, pl.DataFrame):
         _print_frame(result, format)
         return
-    out.print(f"Scored {result.rows} rows with run {result.run_id} → {result.written_to}")
+    _say(out, f"Scored {result.rows} rows with run {result.run_id} → {result.written_to}")
     _print_frame(result.segments, "table")
 
 
-@app.command("export-sql")
+@app.command("export-sql", cls=_Command)
 @_handle_errors
 def export_sql(
     config: ConfigArg,
@@ -243,7 +290,7 @@ class _Display:
     def __init__(self, console: Console):
         self.bar = Progress(
             SpinnerColumn(),
-            TextColumn("segsql: {task.description}"),
+            TextColumn("segsql: {task.description}", markup=False),
             BarColumn(bar_width=24),
             _Steps(),
             TimeElapsedColumn(),
@@ -255,24 +302,88 @@ class _Display:
 
     def update(self, message: str, done: int | None = None, total: int | None = None) -> None:
         # a stage without steps shows an indeterminate bar; the K sweep shows K fits of total
-        self.bar.update(self.task, description=message, completed=done or 0, total=total)
+        self.bar.update(self.task, description=_visible(message), completed=done or 0, total=total)
 
     def stop(self) -> None:
         self.bar.stop()
 
 
+def _visible(text: str) -> str:
+    r"""``text`` with its control characters written out, so that a terminal shows them.
+
+    An escape sequence in a value (``\x1b[31m``) would otherwise recolour or
+    move the terminal's cursor; a line break would start a line that looks
+    like segsql's own.
+
+    >>> _visible("a\x1b[31mb\nc\td")
+    'a\\x1b[31mb\\nc\\td'
+    """
+    if text.isprintable():
+        return text
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return "".join(
+        named.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
+        else c
+        for c in text
+    )
+
+
+def _say(console: Console, line: str) -> None:
+    """Print one line as plain text: never markup, an emoji code or a control sequence."""
+    console.print(Text(_visible(line)))
+
+
+def _table(columns: list[tuple[str, str]]) -> Table:
+    """A table with plain-text headers: ``(name, justify)`` per column."""
+    table = Table(show_edge=False, header_style="bold")
+    for name, justify in columns:
+        table.add_column(Text(_visible(name)), justify=justify)  # type: ignore[arg-type]
+    return table
+
+
+def _row(table: Table, *cells: str) -> None:
+    table.add_row(*(Text(_visible(cell)) for cell in cells))
+
+
 def _print_frame(frame: pl.DataFrame, format: str) -> None:
     if format == "csv":
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(_csv_ready(frame).write_csv())
     elif format == "json":
         sys.stdout.write(json.dumps(frame.to_dicts(), default=str, indent=2) + "\n")
     else:
-        table = Table(show_edge=False, header_style="bold")
-        for name in frame.columns:
-            table.add_column(name, justify="right" if frame[name].dtype.is_numeric() else "left")
+        table = _table(
+            [(name, "right" if frame[name].dtype.is_numeric() else "left") for name in frame.columns]
+        )
         for row in frame.iter_rows():
-            table.add_row(*(_cell(v) for v in row))
+            _row(table, *(_cell(v) for v in row))
         out.print(table)
+
+
+def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """Columns CSV has no form for (lists, structs, binary, objects) as the text the table shows."""
+    flat = (
+        pl.Boolean,
+        pl.String,
+        pl.Categorical,
+        pl.Enum,
+        pl.Date,
+        pl.Datetime,
+        pl.Duration,
+        pl.Time,
+        pl.Null,
+    )
+    odd = [
+        name
+        for name, dtype in frame.schema.items()
+        if not (dtype.is_numeric() or isinstance(dtype, flat) or dtype in flat)
+    ]
+    if not odd:
+        return frame
+    return frame.with_columns(
+        pl.Series(name, [None if v is None else _cell(v) for v in frame[name].to_list()], dtype=pl.String)
+        for name in odd
+    )
 
 
 def _cell(value: Any) -> str:
@@ -280,31 +391,27 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.6g}"
+    if isinstance(value, bytes):
+        return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02X}" for b in value)
     return str(value)
 
 
 def _print_run(result: Any) -> None:
     rows = result.tables["runs"].row(0, named=True)
     total = sum(result.timings.values())
-    out.print(
+    _say(
+        out,
         f"Run {result.run_id}: {rows['input_rows']} rows, {len(json.loads(rows['features']))} features, "
-        f"K = {result.k}, {total:.2f} s → {result.database} (schema {result.schema})"
+        f"K = {result.k}, {total:.2f} s → {result.database} (schema {result.schema})",
     )
-    out.print(f"K: {result.k_choice}")
-    out.print(_timings_line(result.timings, rows), markup=False)
-    sweep = Table(title=None, show_edge=False, header_style="bold")
-    for name in (
-        "K",
-        "inertia",
-        "silhouette",
-        "calinski_harabasz",
-        "davies_bouldin",
-        "smallest_share",
-    ):
-        sweep.add_column(name, justify="right")
+    _say(out, f"K: {result.k_choice}")
+    _say(out, _timings_line(result.timings, rows))
+    names = ("K", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "smallest_share")
+    sweep = _table([(name, "right") for name in names])
     for p in result.k_sweep.sort("k").iter_rows(named=True):
         mark = f"{p['k']} *" if p["chosen"] else str(p["k"])
-        sweep.add_row(
+        _row(
+            sweep,
             mark,
             f"{p['inertia']:.4f}",
             f"{p['silhouette']:.4f}",
@@ -316,23 +423,28 @@ def _print_run(result: Any) -> None:
     features = json.loads(rows["features"])
     means = result.profiles.pivot(on="feature", index="segment", values="mean")
     summary = result.segment_summary.sort("segment").join(means, on="segment", how="left")
-    table = Table(show_edge=False, header_style="bold")
-    for name in ("segment", "name", "size", "share", *features):
-        table.add_column(name, justify="left" if name == "name" else "right", no_wrap=name == "name")
+    table = _table(
+        [
+            (name, "left" if name == "name" else "right")
+            for name in ("segment", "name", "size", "share", *features)
+        ]
+    )
+    table.columns[1].no_wrap = True
     for s in summary.iter_rows(named=True):
-        table.add_row(
+        _row(
+            table,
             str(s["segment"]),
             s["name"],
             str(s["size"]),
             f"{s['share']:.1%}",
             *(_cell(s.get(f)) for f in features),
         )
-    out.print("Segments (feature means in original units):")
+    _say(out, "Segments (feature means in original units):")
     out.print(table)
     if result.report is not None:
-        out.print(f"Report: {result.report}")
+        _say(out, f"Report: {result.report}")
     for warning in result.warnings:
-        err.print(f"Warning: {warning}", markup=False)
+        _say(err, f"Warning: {warning}")
 
 
 def _timings_line(timings: dict[str, float], run: dict[str, Any]) -> str:

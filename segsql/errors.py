@@ -72,3 +72,41 @@ class DataError(SegsqlError):
 
 class DatabaseError(SegsqlError):
     """The run database cannot be opened or written (locked by another run, not a database …)."""
+
+
+class SavedThenInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) after a run was committed: the run is saved, what came after it is not.
+
+    A ``KeyboardInterrupt``, so a caller that stops on Ctrl-C still does; the
+    CLI says the run was saved instead of "nothing was written".
+    """
+
+    def __init__(self, *, run_id: int):
+        self.run_id = run_id
+        super().__init__(f"interrupted after run {run_id} was saved")
+
+
+def environment_error(exc: BaseException) -> SegsqlError | None:
+    """``exc`` as the bad-environment error it is, or None when it is not one.
+
+    A file-system error (a read-only or full folder, a folder where a file is
+    meant, a missing folder) or DuckDB's I/O error (a damaged database file, a
+    full disk) is not a bug in segsql: the CLI reports it as one line, exit 1.
+
+    >>> str(environment_error(PermissionError(13, "Permission denied", "out/report.html")))
+    'out/report.html: Permission denied'
+    >>> environment_error(ZeroDivisionError()) is None
+    True
+    """
+    import duckdb  # here: most of this module's users never need it
+
+    if isinstance(exc, OSError):
+        names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return SegsqlError(": ".join([" → ".join(names), reason]) if names else reason)
+    if isinstance(exc, duckdb.IOException):
+        reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        return DatabaseError(
+            f"the database could not be read or written ({reason}): is the file damaged or the disk full?"
+        )
+    return None

@@ -8,6 +8,11 @@ The points are the start of each timed step of :data:`segsql.pipeline.STEPS`
 write-back transaction, every row written, just before COMMIT) and
 ``committed`` (just after it). ``tests/test_crash.py`` SIGKILLs runs paused at
 each; ``tests/test_locking.py`` holds the database with one.
+
+``SEGSQL_TEST_NOTE_AT`` names a point to announce without stopping
+(``segsql: at <name>`` on stderr), so that a test can interrupt a run while it
+works there (``tests/test_failures.py`` sends Ctrl-C in the middle of the K
+sweep).
 """
 
 from __future__ import annotations
@@ -16,13 +21,20 @@ import os
 import sys
 import time
 
-__all__ = ["ENV", "pause_point"]
+__all__ = ["ENV", "NOTE_ENV", "pause_point"]
 
 ENV = "SEGSQL_TEST_PAUSE_AT"
+NOTE_ENV = "SEGSQL_TEST_NOTE_AT"
 
 
 def pause_point(name: str) -> None:
-    """Stop forever here when ``SEGSQL_TEST_PAUSE_AT`` names this point; else do nothing."""
+    """Stop forever here when ``SEGSQL_TEST_PAUSE_AT`` names this point; else do nothing.
+
+    When ``SEGSQL_TEST_NOTE_AT`` names it, say so on stderr and go on.
+    """
+    if os.environ.get(NOTE_ENV) == name:
+        sys.stderr.write(f"segsql: at {name} (pid {os.getpid()})\n")
+        sys.stderr.flush()
     if os.environ.get(ENV) != name:
         return
     sys.stderr.write(f"segsql: paused at {name} (pid {os.getpid()})\n")

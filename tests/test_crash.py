@@ -158,3 +158,17 @@ def test_a_run_failing_inside_the_transaction_leaves_the_previous_run_as_it_was(
         segsql.run(config)
     after = snapshot(database)
     assert same(after, base["snapshot"]), differences(after, base["snapshot"])
+
+
+@pytest.mark.parametrize("point", ["committed", "report"])
+def test_a_run_interrupted_after_its_commit_says_the_run_was_saved(
+    base: dict, workdir: tuple[Path, Path], point: str
+) -> None:
+    config, database = workdir
+    proc = start_run(config, pause_at=point)
+    wait_for_pause(proc, point)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert stderr.splitlines() == ["Error: interrupted after run 2 was saved (its tables are complete)"]
+    assert_second_run_complete(database, base["snapshot"])

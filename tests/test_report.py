@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import duckdb
 import numpy as np
@@ -159,12 +160,16 @@ def test_the_report_is_one_self_contained_page(seed_twice):
 
 def test_segsql_report_rewrites_a_chosen_run_from_the_database(seed_twice):
     config, first, _ = seed_twice
-    html = config.parent / "out" / "customers" / "report.html"
-    html.unlink()
+    out = config.parent / "out" / "customers"
+    (out / "report.html").unlink()
+    shutil.rmtree(out / f"run-{first.run_id}")
     result = CliRunner().invoke(app, ["report", str(config), "--run", str(first.run_id)])
     assert result.exit_code == 0, result.output
-    assert f"Report of run {first.run_id}: " in result.output
+    # an older run's report goes to its own folder; report.html stays the latest run's address
+    html = out / f"run-{first.run_id}" / "report.html"
+    assert f"Report of run {first.run_id}: {html} " in result.output
     assert f"Run {first.run_id} · finished" in html.read_text()
+    assert not (out / "report.html").exists()
 
 
 def test_a_report_of_an_old_run_words_it_with_the_config_stored_with_that_run(customers_config):

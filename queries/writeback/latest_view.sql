@@ -1,5 +1,5 @@
 -- segsql: <table>_latest, the rows of the latest successful run.
--- inputs:  {{ table }}, {{ runs }}
+-- inputs:  {{ table }}, {{ runs }}: unqualified, bound in the view's own catalog and schema
 -- output:  VIEW {{ view }}
 CREATE OR REPLACE VIEW {{ view }} AS
 SELECT * FROM {{ table }}

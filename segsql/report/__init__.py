@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from segsql.errors import SavedThenInterrupted
 from segsql.report.writer import Report, write_report
 from segsql.session import Session
 
@@ -26,8 +27,11 @@ def step(session: Session, results: Mapping[str, Any]) -> Written:
     """The report step, after the run is committed: a failure here is a warning, never a lost run."""
     if not session.config.output.report:
         return Written(html=None)
+    run_id = results["writeback"].run_id
     try:
-        report = write_report(session.config, run_id=results["writeback"].run_id, con=session.con)
+        report = write_report(session.config, run_id=run_id, con=session.con)
+    except KeyboardInterrupt as exc:  # the run is committed: a Ctrl-C here must not say otherwise
+        raise SavedThenInterrupted(run_id=run_id) from exc
     except Exception as exc:  # noqa: BLE001 - any failure here must not lose the run
         return Written(
             html=None,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -29,7 +31,7 @@ from markupsafe import Markup
 from segsql import sql
 from segsql.config import Config, as_config, config_from_text
 from segsql.connection import connect
-from segsql.errors import ConfigError, DatabaseError, QueryError
+from segsql.errors import ConfigError, DatabaseError, QueryError, SegsqlError
 from segsql.report.charts import CHARTS
 from segsql.steps.naming import feature_noun
 from segsql.version import __version__
@@ -57,11 +59,15 @@ def write_report(
 ) -> Report:
     """Write the report of run ``run_id`` (default: the latest successful run).
 
-    Files go to ``[output] dir`` of ``config``: ``report.html`` and
-    ``charts/<name>.png``, ``.svg`` and ``.vl.json``, replacing those of an
-    earlier report. The words (``[features.labels]``) are those of the config
-    stored with the run, so a report of an old run reads as that run did; a
-    stored config this version cannot read falls back to ``config``.
+    Files go to ``[output] dir`` of ``config``, in a folder of the run's own,
+    ``run-<run_id>/``: ``report.html`` and ``charts/<name>.png``, ``.svg`` and
+    ``.vl.json``, so that reporting on one run never overwrites another run's
+    report. The report of the database's latest successful run is also copied
+    to ``report.html`` and ``charts/`` in ``[output] dir`` itself, a stable
+    address for the latest; ``html`` is that copy then, else the run's own.
+    The words (``[features.labels]``) are those of the config stored with the
+    run, so a report of an old run reads as that run did; a stored config this
+    version cannot read falls back to ``config``.
     """
     config = as_config(config)
     if con is None and config.database == ":memory:":
@@ -71,6 +77,7 @@ def write_report(
     with connect(config, con, read_only=True) as db:
         run = _run_row(db, config, run_id)
         rid = run["run_id"]
+        latest = sql.execute(db, "report/latest_run", schema=config.schema).fetchall()[0][0]
         frames = {
             chart.name: _frame(db, f"report/charts/{chart.name}", rid, config.schema) for chart in CHARTS
         }
@@ -78,7 +85,28 @@ def write_report(
         segments = _frame(db, "report/segments", rid, config.schema)
     words_from = _stored_config(config, run["config"])
 
-    out = config.output_dir
+    try:
+        return _write_files(config, words_from, run, frames, scaler, segments, latest=rid == latest)
+    except OSError as exc:  # a read-only or full folder, a file where a folder is meant
+        where = " → ".join(str(n) for n in (exc.filename, exc.filename2) if n is not None)
+        raise SegsqlError(
+            f"[output] dir {config.output_dir}: cannot write the report of run {rid}"
+            f" ({where + ': ' if where else ''}{exc.strerror or exc})"
+        ) from None
+
+
+def _write_files(
+    config: Config,
+    words_from: Config,
+    run: dict[str, Any],
+    frames: dict[str, pl.DataFrame],
+    scaler: pl.DataFrame,
+    segments: pl.DataFrame,
+    *,
+    latest: bool,
+) -> Report:
+    rid = run["run_id"]
+    out = config.output_dir / f"run-{rid}"
     chart_dir = out / "charts"
     chart_dir.mkdir(parents=True, exist_ok=True)
     specs: dict[str, dict[str, Any]] = {}
@@ -97,7 +125,23 @@ def write_report(
         _render(words_from, run, scaler=scaler, segments=segments, profile=frames["heatmap"], specs=specs),
         encoding="utf-8",
     )
-    return Report(run_id=rid, html=html, charts=written)
+    if not latest:
+        return Report(run_id=rid, html=html, charts=written)
+    stable = config.output_dir
+    copies = {
+        name: {kind: _copy(path, stable / "charts" / path.name) for kind, path in files.items()}
+        for name, files in written.items()
+    }
+    return Report(run_id=rid, html=_copy(html, stable / "report.html"), charts=copies)
+
+
+def _copy(source: Path, target: Path) -> Path:
+    """Copy a file whole: a reader of ``target`` sees the old file or the new one, never a part."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+    return target
 
 
 def _stored_config(config: Config, text: str | None) -> Config:

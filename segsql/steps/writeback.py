@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from segsql import sql
-from segsql.errors import DatabaseError
+from segsql.errors import DatabaseError, SavedThenInterrupted
 from segsql.scoring.macro import create_assign_macro
 from segsql.session import Session
 from segsql.steps.features import Features
@@ -63,43 +66,60 @@ def save(session: Session, results: Mapping[str, Any]) -> Saved:
     features: Features = results["features"]
     pre: Preprocessed = results["preprocess"]
     fit: FitResult = results["model"]
-    con.execute("BEGIN TRANSACTION")
-    try:
-        sql.execute(con, "writeback/tables", schema=schema)
-        labels = session.relation("labels")
-        sql.execute(con, "writeback/segments_table", schema=schema, entity=features.entity, labels=labels)
-        _check_segments_table(con, schema, features)
-        run_id = sql.execute(con, "writeback/next_run_id", schema=schema).fetchall()[0][0]
-        params = {"run_id": run_id}
+    committed = False
+    # the frames handed to DuckDB are taken back after the transaction has ended: taking
+    # them back inside a failed transaction fails too ("transaction is aborted") and would
+    # replace the real cause (a full disk, a damaged file, a failed insert)
+    with _handed(con) as frames:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            sql.execute(con, "writeback/tables", schema=schema)
+            labels = session.relation("labels")
+            sql.execute(con, "writeback/segments_table", schema=schema, entity=features.entity, labels=labels)
+            _check_segments_table(con, schema, features)
+            run_id = sql.execute(con, "writeback/next_run_id", schema=schema).fetchall()[0][0]
+            params = {"run_id": run_id}
 
-        _insert(con, schema, "scaler", _scaler_frame(run_id, pre))
-        _insert(con, schema, "k_sweep", _sweep_frame(run_id, fit))
-        sql.execute(con, "writeback/segments", params, schema=schema, entity=features.entity, labels=labels)
-        with sql.registered(con, "segsql_centroids_in", _centroid_frame(fit, pre)):
+            _insert(con, frames, schema, "scaler", _scaler_frame(run_id, pre))
+            _insert(con, frames, schema, "k_sweep", _sweep_frame(run_id, fit))
+            sql.execute(
+                con, "writeback/segments", params, schema=schema, entity=features.entity, labels=labels
+            )
+            frames.enter_context(sql.registered(con, "segsql_centroids_in", _centroid_frame(fit, pre)))
             sql.execute(con, "writeback/centroids", params, schema=schema)
-        # what the profiles, names and map steps left in the session, under the tables' names
-        for table in _LEFT_BY_STEPS:
-            sql.execute(
-                con, "writeback/relation", params, table=(schema, table), relation=session.relation(table)
-            )
-        session.timings["writeback"] = time.perf_counter() - started
-        timings = dict(session.timings)
-        _insert(con, schema, "runs", _run_frame(run_id, session, results, timings))
-        for table in OUTPUT_TABLES:
-            sql.execute(
-                con,
-                "writeback/latest_view",
-                table=(schema, table),
-                view=(schema, f"{table}_latest"),
-                runs=(schema, "runs"),
-            )
-        create_assign_macro(con, schema=schema, run_id=run_id)
-        pause_point("commit")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    pause_point("committed")
+            # what the profiles, names and map steps left in the session, under the tables' names
+            for table in _LEFT_BY_STEPS:
+                sql.execute(
+                    con, "writeback/relation", params, table=(schema, table), relation=session.relation(table)
+                )
+            session.timings["writeback"] = time.perf_counter() - started
+            timings = dict(session.timings)
+            _insert(con, frames, schema, "runs", _run_frame(run_id, session, results, timings))
+            for table in OUTPUT_TABLES:
+                sql.execute(
+                    con,
+                    "writeback/latest_view",
+                    # unqualified in the body: DuckDB binds a view's names in its own catalog
+                    # and schema, so the views work under any name the file is attached as
+                    # (`segsql.duckdb` opened in the DuckDB CLI is the catalog `segsql`)
+                    table=table,
+                    view=(schema, f"{table}_latest"),
+                    runs="runs",
+                )
+            create_assign_macro(con, schema=schema, run_id=run_id)
+            pause_point("commit")
+            with _interrupt_deferred():
+                _commit(con, session.config.database)
+                committed = True
+        except BaseException as exc:
+            if committed:  # a Ctrl-C during the COMMIT, raised once it returned: the run is saved
+                raise SavedThenInterrupted(run_id=run_id) from exc
+            _rollback(con)
+            raise
+    try:
+        pause_point("committed")
+    except KeyboardInterrupt as exc:
+        raise SavedThenInterrupted(run_id=run_id) from exc
     return Saved(run_id=run_id, timings=timings)
 
 
@@ -118,9 +138,72 @@ def _check_segments_table(con: duckdb.DuckDBPyConnection, schema: str, features:
         )
 
 
-def _insert(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pa.Table) -> None:
-    with sql.registered(con, "segsql_frame_in", frame):
-        sql.execute(con, "writeback/insert", table=(schema, table), frame="segsql_frame_in")
+def _insert(
+    con: duckdb.DuckDBPyConnection, frames: ExitStack, schema: str, table: str, frame: pa.Table
+) -> None:
+    name = f"segsql_{table}_in"
+    frames.enter_context(sql.registered(con, name, frame))
+    sql.execute(con, "writeback/insert", table=(schema, table), frame=name)
+
+
+@contextmanager
+def _handed(con: duckdb.DuckDBPyConnection) -> Iterator[ExitStack]:
+    """A stack for the frames handed to DuckDB, closed after the block (and its transaction).
+
+    When the block fails, a failure to take a frame back (a database that a
+    full disk or a damaged file left unusable) is not allowed to hide the
+    block's own exception.
+    """
+    stack = ExitStack()
+    try:
+        yield stack
+    except BaseException:
+        # the exception in flight is the cause; a failure here only follows from it
+        with suppress(duckdb.Error):
+            stack.close()
+        raise
+    stack.close()
+
+
+def _commit(con: duckdb.DuckDBPyConnection, database: str) -> None:
+    """COMMIT; a failure (a full disk, an I/O error) is the cause to report, with the database named."""
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        raise DatabaseError(
+            f"{database}: the run could not be committed, nothing was written ({reason})"
+        ) from exc
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure, which stays the failure reported.
+
+    DuckDB ends the transaction itself when its COMMIT fails, and a database a
+    full disk made unusable refuses every statement: "no transaction is
+    active" then says nothing new, and must not replace the cause.
+    """
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+@contextmanager
+def _interrupt_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) until the block ends, so it cannot land between COMMIT and knowing it.
+
+    Only the main thread can set signal handlers; elsewhere the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 def _scaler_frame(run_id: int, pre: Preprocessed) -> pa.Table:

@@ -14,10 +14,11 @@ only the order of the additions differs.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+
+from segsql.steps.fit import threads
 
 __all__ = ["silhouette_score"]
 
@@ -98,8 +99,9 @@ def _cluster_distance_sums(X: np.ndarray, codes: np.ndarray, k: int) -> np.ndarr
 
     # NumPy releases the GIL in these small products and ufuncs: one Python thread per core,
     # each with a single-threaded BLAS (a threaded BLAS on blocks this small only spins)
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+    # on daemon threads, waited for in short slices, so that a Ctrl-C stops it at once
+    with threadpool_limits(limits=1, user_api="blas"):
         total = np.zeros((n, k))
-        for part in pool.map(band, range(workers)):
+        for part in threads.imap(band, range(workers), workers=workers):
             total += part
         return total
