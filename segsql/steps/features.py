@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 
 from segsql import sql
-from segsql.config import Config
+from segsql.config import RESERVED_PREFIX, Config
 from segsql.errors import ConfigError, DataError, QueryError
 from segsql.session import Session
 from segsql.sources import is_numeric_type
@@ -247,6 +247,13 @@ def _feature_columns(config: Config, described: list[tuple[str, str]], entity: s
         columns = [c for c, t in described if c != entity and is_numeric_type(t)]
         if not columns:
             raise DataError(f"{config.name}: the feature query has no numeric column besides {entity!r}")
+    # segsql's own columns beside the features (row numbers, labels) start with this prefix
+    reserved = [c for c in [entity, *columns] if c.lower().startswith(RESERVED_PREFIX)]
+    if reserved:
+        raise DataError(
+            f"{config.name}: feature column {reserved[0]!r}: names starting with {RESERVED_PREFIX!r} "
+            "are segsql's own; rename it in the feature query"
+        )
     for section, mapping in (("transforms", f.transforms), ("labels", f.labels)):
         for column in mapping:
             if column not in columns:
