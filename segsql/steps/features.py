@@ -248,7 +248,7 @@ def _feature_columns(config: Config, described: list[tuple[str, str]], entity: s
         if not columns:
             raise DataError(f"{config.name}: the feature query has no numeric column besides {entity!r}")
     # segsql's own columns beside the features (row numbers, labels) start with this prefix
-    reserved = [c for c in [entity, *columns] if c.lower().startswith(RESERVED_PREFIX)]
+    reserved = [c for c in columns if c.lower().startswith(RESERVED_PREFIX)]
     if reserved:
         raise DataError(
             f"{config.name}: feature column {reserved[0]!r}: names starting with {RESERVED_PREFIX!r} "
