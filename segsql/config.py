@@ -369,6 +369,20 @@ class SegmentsConfig(_Section):
         return {int(key): name for key, name in self.names.items()}
 
 
+class LifecycleConfig(_Section):
+    """``[lifecycle]``: how a run relates to the previous run of the same project (README, "Reruns")."""
+
+    # keep segment numbers across runs by matching segments to the previous run's
+    match: bool = True
+    # start the final fit from the previous run's centroids
+    warm_start: bool = False
+    # bootstrap resamples for each segment's stability (Jaccard); 0 = off
+    stability: int = Field(0, ge=0, le=1000)
+    min_stability: float = Field(0.6, ge=0, le=1)
+    # a population stability index at or above this is a warning stored with the run
+    drift_warn: float = Field(0.2, gt=0)
+
+
 class RuleConfig(_Section):
     when: dict[str, Level] = Field(min_length=1)
     say: str = Field(min_length=1)
@@ -383,6 +397,7 @@ class _Root(_Section):
     output: OutputConfig = OutputConfig()
     segments: SegmentsConfig = SegmentsConfig()
     recommendations: list[RuleConfig] = []
+    lifecycle: LifecycleConfig = LifecycleConfig()
 
     @field_validator("sources")
     @classmethod
@@ -431,6 +446,7 @@ class Config:
     output = property(lambda self: self._root.output)
     segments = property(lambda self: self._root.segments)
     recommendations = property(lambda self: self._root.recommendations)
+    lifecycle = property(lambda self: self._root.lifecycle)
 
     @property
     def name(self) -> str:

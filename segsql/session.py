@@ -65,6 +65,10 @@ class Session:
         """Record that a step left ``relation`` (a temp table or view) under ``name``."""
         self.relations[name] = relation
 
+    def has(self, name: str) -> bool:
+        """Whether a step left a relation called ``name``."""
+        return name in self.relations
+
     def relation(self, name: str) -> str:
         """The relation an earlier step left under ``name``."""
         try:

@@ -1,7 +1,8 @@
 -- segsql: the output tables (see DESIGN.md, "Output tables contract"), created when missing.
 -- inputs:  none; {{ schema }} is [project] schema.
 -- output:  SCHEMA {{ schema }} with tables runs, k_sweep, scaler, centroids, profiles,
---          segment_summary, projection (segments is created by writeback/segments_table.sql:
+--          segment_summary, projection, segment_lineage, segment_transitions, drift,
+--          feature_bins (segments is created by writeback/segments_table.sql:
 --          its entity column takes the entity's name and type). Columns added after a table
 --          first shipped are added to older databases by ALTER TABLE … IF NOT EXISTS.
 CREATE SCHEMA IF NOT EXISTS {{ schema }};
@@ -45,4 +46,30 @@ ALTER TABLE {{ schema }}.segment_summary ADD COLUMN IF NOT EXISTS recommendation
 CREATE TABLE IF NOT EXISTS {{ schema }}.projection (
     run_id BIGINT, kind VARCHAR, entity VARCHAR, segment INTEGER, pc1 DOUBLE, pc2 DOUBLE,
     variance_pc1 DOUBLE, variance_pc2 DOUBLE
+);
+-- reruns (README, "Reruns"): how this run's segments relate to the previous run's
+ALTER TABLE {{ schema }}.runs ADD COLUMN IF NOT EXISTS previous_run_id BIGINT;
+ALTER TABLE {{ schema }}.runs ADD COLUMN IF NOT EXISTS as_of TIMESTAMP;
+ALTER TABLE {{ schema }}.runs ADD COLUMN IF NOT EXISTS fingerprint VARCHAR;
+ALTER TABLE {{ schema }}.segment_summary ADD COLUMN IF NOT EXISTS stability DOUBLE;
+-- one row per segment of this run (segment NULL: a previous segment that ended)
+CREATE TABLE IF NOT EXISTS {{ schema }}.segment_lineage (
+    run_id BIGINT, segment INTEGER, previous_run_id BIGINT, previous_segment INTEGER,
+    event VARCHAR, centroid_shift DOUBLE, members_kept DOUBLE
+);
+-- entities from the previous run's segments to this run's (NULL: not in that run)
+CREATE TABLE IF NOT EXISTS {{ schema }}.segment_transitions (
+    run_id BIGINT, from_run BIGINT, to_run BIGINT, from_segment INTEGER, to_segment INTEGER,
+    entities BIGINT, share DOUBLE
+);
+-- drift against the previous run: measure psi | mean_shift (per feature), segment_share_psi,
+-- outlier_share (feature NULL)
+CREATE TABLE IF NOT EXISTS {{ schema }}.drift (
+    run_id BIGINT, previous_run_id BIGINT, measure VARCHAR, feature VARCHAR, value DOUBLE,
+    warn BOOLEAN
+);
+-- each feature's deciles (in original units) and moments in this run: the next run's drift reference
+CREATE TABLE IF NOT EXISTS {{ schema }}.feature_bins (
+    run_id BIGINT, feature VARCHAR, bin INTEGER, low DOUBLE, high DOUBLE, share DOUBLE,
+    mean DOUBLE, std DOUBLE
 );

@@ -37,11 +37,24 @@ OUTPUT_TABLES = (
     "profiles",
     "segment_summary",
     "projection",
+    "segment_lineage",
+    "segment_transitions",
+    "drift",
+    "feature_bins",
 )
 
 
-# output tables that steps fill as relations of the same name (see pipeline.STEPS)
-_LEFT_BY_STEPS = ("profiles", "segment_summary", "projection")
+# output tables that steps fill as relations of the same name (see pipeline.STEPS); a
+# relation no step left (no previous run to compare with) adds no rows
+_LEFT_BY_STEPS = (
+    "profiles",
+    "segment_summary",
+    "projection",
+    "segment_lineage",
+    "segment_transitions",
+    "drift",
+    "feature_bins",
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,8 @@ def save(session: Session, results: Mapping[str, Any]) -> Saved:
             sql.execute(con, "writeback/centroids", params, schema=schema)
             # what the profiles, names and map steps left in the session, under the tables' names
             for table in _LEFT_BY_STEPS:
+                if not session.has(table):
+                    continue
                 sql.execute(
                     con, "writeback/relation", params, table=(schema, table), relation=session.relation(table)
                 )
