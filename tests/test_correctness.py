@@ -179,6 +179,7 @@ def test_the_map_refuses_coordinates_that_overflow_rather_than_store_them(tmp_pa
     results = {
         "model": SimpleNamespace(centers=np.array([[1e300, 1.0], [-1e300, 2.0]])),
         "preprocess": SimpleNamespace(columns=("a", "b"), n_rows=4),
+        "lifecycle": SimpleNamespace(segments=(1, 2)),
     }
     with pytest.raises(DataError, match=r"2-D map of features 'a', 'b' is not finite"):
         projection.build(session, results)

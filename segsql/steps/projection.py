@@ -38,14 +38,15 @@ def build(session: Session, results: Mapping[str, Any]) -> Projection:
     fit, columns = results["model"], results["preprocess"].columns
     model = session.config.model
     kept = session.matrix
+    identities = results["lifecycle"].segments
     if kept is not None and kept.labels is not None:
-        table = project(kept.X, kept.labels, fit.centers, model)
+        table = project(kept.X, kept.labels, fit.centers, model, segments=identities)
     else:
         n_rows = results["preprocess"].n_rows
         chosen = matrix.seeded_rows(n_rows, STREAMED_MAP_ROWS, model.random_state)
         rows = chosen if chosen is not None else np.arange(n_rows)
         X, segments = matrix.labelled_rows(session.con, "projection/labelled_rows", columns, rows)
-        table = project(X, segments, fit.centers, model, row_numbers=rows)
+        table = project(X, segments, fit.centers, model, row_numbers=rows, segments=identities)
     session.matrix = None  # the map is the whole matrix's last reader
     coordinates = [table[c].to_numpy() for c in ("pc1", "pc2", "variance_pc1", "variance_pc2")]
     if not all(np.isfinite(c).all() for c in coordinates):
@@ -67,11 +68,13 @@ def project(
     config: ModelConfig,
     *,
     row_numbers: np.ndarray | None = None,
+    segments: tuple[int, ...] | None = None,
 ) -> pa.Table:
     """PCA fitted on every row of ``X``; the projections of a sample and of the centroids.
 
-    ``labels`` are the rows' segments (1..K) and ``centers`` the segment
-    centres in segment order. ``X`` is the whole scaled matrix, or (on the
+    ``labels`` are the rows' segments and ``centers`` the segment centres, whose
+    numbers are ``segments`` (default 1..K: the lifecycle step may keep numbers
+    from the previous run). ``X`` is the whole scaled matrix, or (on the
     streamed path) a seeded sample of it whose ``segsql_row`` numbers are
     ``row_numbers``.
 
@@ -99,7 +102,9 @@ def project(
                 type=pa.int64(),
             ),
             "kind": ["point"] * rows.shape[0] + ["centroid"] * k,
-            "segment": np.concatenate([labels[rows], np.arange(1, k + 1)]).astype(np.int32),
+            "segment": np.concatenate(
+                [labels[rows], np.arange(1, k + 1) if segments is None else np.array(segments)]
+            ).astype(np.int32),
             "pc1": np.concatenate([points[:, 0], centres[:, 0]]),
             "pc2": np.concatenate([points[:, 1], centres[:, 1]]),
             "variance_pc1": np.full(count, float(ratio[0])),
