@@ -2,8 +2,9 @@
 
 A strategy is a module with ``NAME``, ``applies(model_config, n_rows)``,
 ``prepare(session, columns, n_rows) -> Prepared`` (the matrix step: read what
-the fit needs) and ``fit(session, prepared, n_distinct=, on_step=) ->
-FitResult`` (the model step: leave ``segsql_labels`` in the database). The
+the fit needs) and ``fit(session, prepared, n_distinct=, on_step=, warm=) ->
+FitResult`` (the model step: leave ``segsql_labels`` in the database; ``warm``
+is the previous run's centres, :mod:`.warm`). The
 first strategy in :data:`STRATEGIES` that applies is the run's; adding one
 (Spark MLlib) is one module and one entry there.
 """
@@ -15,8 +16,9 @@ from typing import Any, Protocol
 
 from segsql.config import ModelConfig
 from segsql.session import Session
-from segsql.steps.fit import in_memory, streamed
+from segsql.steps.fit import in_memory, streamed, warm
 from segsql.steps.fit.result import FitResult, Prepared, StepCallback
+from segsql.steps.fit.warm import WarmStart
 
 __all__ = ["STRATEGIES", "FitResult", "Prepared", "Strategy", "fit", "prepare"]
 
@@ -29,7 +31,13 @@ class Strategy(Protocol):
     def prepare(self, session: Session, columns: tuple[str, ...], n_rows: int) -> Prepared: ...
 
     def fit(
-        self, session: Session, prepared: Prepared, *, n_distinct: int | None, on_step: StepCallback
+        self,
+        session: Session,
+        prepared: Prepared,
+        *,
+        n_distinct: int | None,
+        on_step: StepCallback,
+        warm: WarmStart | None = None,
     ) -> FitResult: ...
 
 
@@ -49,7 +57,11 @@ def fit(session: Session, results: Mapping[str, Any]) -> FitResult:
     prepared: Prepared = results["matrix"]
     strategy = next(s for s in STRATEGIES if prepared.strategy == s.NAME)
     result = strategy.fit(
-        session, prepared, n_distinct=results["features"].n_distinct, on_step=session.tell("model")
+        session,
+        prepared,
+        n_distinct=results["features"].n_distinct,
+        on_step=session.tell("model"),
+        warm=warm.load(session, results),  # None unless [lifecycle] warm_start
     )
     session.leave("labels", "segsql_labels")
     return result

@@ -20,6 +20,7 @@ from segsql.session import Matrix, Session
 from segsql.steps import matrix
 from segsql.steps.fit.result import FitResult, Prepared, StepCallback, renumber
 from segsql.steps.fit.sweep import fit_estimator, silhouette, sweep_k, usable_ks
+from segsql.steps.fit.warm import Start, WarmStart
 
 __all__ = ["NAME", "MatrixFit", "applies", "distances", "fit", "fit_matrix", "prepare"]
 
@@ -36,11 +37,18 @@ def prepare(session: Session, columns: tuple[str, ...], n_rows: int) -> Prepared
     return Prepared(strategy=NAME, columns=columns, n_rows=n_rows)
 
 
-def fit(session: Session, prepared: Prepared, *, n_distinct: int | None, on_step: StepCallback) -> FitResult:
+def fit(
+    session: Session,
+    prepared: Prepared,
+    *,
+    n_distinct: int | None,
+    on_step: StepCallback,
+    warm: WarmStart | None = None,
+) -> FitResult:
     """Fit on the session's matrix; leave ``segsql_labels`` and keep the labels with the matrix."""
     assert session.matrix is not None, "prepare() loads the matrix"
     X = session.matrix.X
-    fitted = fit_matrix(X, session.config.model, n_distinct=n_distinct, on_step=on_step)
+    fitted = fit_matrix(X, session.config.model, n_distinct=n_distinct, on_step=on_step, warm=warm)
     frame = pa.table(
         {
             "segsql_row": np.arange(X.shape[0], dtype=np.int64),
@@ -69,12 +77,14 @@ def fit_matrix(
     *,
     n_distinct: int | None = None,
     on_step: StepCallback | None = None,
+    warm: WarmStart | None = None,
 ) -> MatrixFit:
     """Sweep K over ``model.ks()``, choose K, fit it on every row, number the segments.
 
     ``n_distinct`` (distinct rows of ``X``, when known) turns "fewer distinct
     points than K" into a clear error instead of scikit-learn's warning.
     ``on_step`` is told as each K of the sweep starts, and when the final fit starts.
+    ``warm``: the previous run's centres, where the final fit starts when K is theirs.
     """
     n = X.shape[0]
     ks = usable_ks(model, n, n_distinct)
@@ -83,10 +93,12 @@ def fit_matrix(
     sweep = sweep_k(Xs, model, ks, on_step=on_step)
     fitted, k = sweep.fitted, sweep.k
 
-    reused = sample is None and k in fitted  # the sweep already fitted K on every row
+    start = warm.at(k, algorithm=model.algorithm) if warm else Start()
+    # the sweep already fitted K on every row (from its own seeds: not reused for a warm start)
+    reused = sample is None and k in fitted and start.init is None
     if on_step:
         on_step(f"final fit, K = {k}, {n} rows", len(ks), len(ks) + 1)
-    final = fitted[k] if reused else fit_estimator(X, model, k)
+    final = fitted[k] if reused else fit_estimator(X, model, k, init=start.init)
     raw = final.labels_
     if len(np.unique(raw)) < k:
         raise DataError(f"k-means found fewer than K = {k} non-empty segments: too few distinct points")
@@ -101,13 +113,14 @@ def fit_matrix(
     result = FitResult(
         strategy=NAME,
         k=k,
-        k_choice=sweep.k_choice,
+        k_choice=sweep.k_choice + start.note,
         sweep=sweep.table(),
         sweep_rows=Xs.shape[0],
         centers=centers,
         inertia=inertia,
         silhouette=score,
         n_iter=int(getattr(final, "n_iter_", 0)),
+        warnings=start.warnings,
     )
     return MatrixFit(result=result, labels=labels, distances=dist)
 

@@ -58,6 +58,8 @@ class FitResult:
     inertia: float
     silhouette: float
     n_iter: int
+    # for the run's warnings: a warm start that could not be made
+    warnings: tuple[str, ...] = ()
 
 
 def renumber(sizes: np.ndarray, centers: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from segsql.steps import matrix
 from segsql.steps.fit.result import FitResult, Prepared, StepCallback, renumber
 from segsql.steps.fit.silhouette import silhouette_score
 from segsql.steps.fit.sweep import sweep_k, usable_ks
+from segsql.steps.fit.warm import Start, WarmStart
 
 __all__ = ["NAME", "STREAM_MIN_ROWS", "applies", "fit", "prepare"]
 
@@ -46,8 +47,18 @@ def prepare(session: Session, columns: tuple[str, ...], n_rows: int) -> Prepared
     return Prepared(strategy=NAME, columns=columns, n_rows=n_rows, sample=rows)
 
 
-def fit(session: Session, prepared: Prepared, *, n_distinct: int | None, on_step: StepCallback) -> FitResult:  # noqa: ARG001
-    """Sweep K on the sample, fit MiniBatchKMeans on every row in blocks, label every row in SQL."""
+def fit(
+    session: Session,
+    prepared: Prepared,
+    *,
+    n_distinct: int | None,  # noqa: ARG001
+    on_step: StepCallback,
+    warm: WarmStart | None = None,
+) -> FitResult:
+    """Sweep K on the sample, fit MiniBatchKMeans on every row in blocks, label every row in SQL.
+
+    With a usable ``warm`` start the first pass begins at the previous run's centres.
+    """
     con, model, columns, n_rows = session.con, session.config.model, prepared.columns, prepared.n_rows
     assert prepared.sample is not None
     ks = usable_ks(model, n_rows, None)
@@ -55,9 +66,12 @@ def fit(session: Session, prepared: Prepared, *, n_distinct: int | None, on_step
     k = sweep.k
     on_step(f"final fit, K = {k}, {n_rows} rows, streamed", len(ks), len(ks) + 1)
 
+    start = warm.at(k, algorithm=model.algorithm) if warm else Start()
     est = MiniBatchKMeans(
         n_clusters=k, n_init=model.n_init, random_state=model.random_state, batch_size=_BLOCK
     )
+    if start.init is not None:
+        est.set_params(init=start.init, n_init=1)
     passes, previous = 0, None
     while passes < min(_MAX_PASSES, model.max_iter):
         for block in matrix.blocks(con, columns, _BLOCK):
@@ -88,13 +102,14 @@ def fit(session: Session, prepared: Prepared, *, n_distinct: int | None, on_step
     return FitResult(
         strategy=NAME,
         k=k,
-        k_choice=sweep.k_choice,
+        k_choice=sweep.k_choice + start.note,
         sweep=sweep.table(),
         sweep_rows=prepared.sample.shape[0],
         centers=raw_centers[order],
         inertia=float(sum(inertia for _, _, inertia in sizes)),
         silhouette=_silhouette(session, columns, n_rows),
         n_iter=passes,
+        warnings=start.warnings,
     )
 
 

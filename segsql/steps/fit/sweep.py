@@ -25,9 +25,16 @@ __all__ = ["Sweep", "fit_estimator", "make_estimator", "silhouette", "sweep_k", 
 Estimator = Any
 
 
-def make_estimator(model: ModelConfig, k: int) -> Estimator:
-    """The scikit-learn estimator for ``[model] algorithm`` at ``k`` clusters."""
-    common = dict(n_clusters=k, n_init=model.n_init, max_iter=model.max_iter, random_state=model.random_state)
+def make_estimator(model: ModelConfig, k: int, *, init: np.ndarray | None = None) -> Estimator:
+    """The scikit-learn estimator for ``[model] algorithm`` at ``k`` clusters.
+
+    With ``init`` it starts from those centres, once (the warm start; not ``bisecting``).
+    """
+    common: dict[str, Any] = dict(
+        n_clusters=k, n_init=model.n_init, max_iter=model.max_iter, random_state=model.random_state
+    )
+    if init is not None:
+        common |= {"init": init, "n_init": 1}
     if model.algorithm == "minibatch":
         return MiniBatchKMeans(**common)
     if model.algorithm == "bisecting":
@@ -108,9 +115,12 @@ def sweep_k(
     return Sweep(fitted=fitted, points=points, k=k, k_choice=k_choice)
 
 
-def fit_estimator(X: np.ndarray, model: ModelConfig, k: int) -> Estimator:
-    """``model``'s estimator at ``k`` fitted on ``X``, on a thread of its own (see :mod:`.threads`)."""
-    est = make_estimator(model, k)
+def fit_estimator(X: np.ndarray, model: ModelConfig, k: int, *, init: np.ndarray | None = None) -> Estimator:
+    """``model``'s estimator at ``k`` (from ``init``) fitted on ``X``, on a thread of its own.
+
+    See :mod:`.threads`.
+    """
+    est = make_estimator(model, k, init=init)
 
     def fit() -> Estimator:
         with warnings.catch_warnings():
