@@ -13,6 +13,7 @@ See the README for the config keys and the output tables.
 from __future__ import annotations
 
 from segsql.config import Config, config_from_dict, load_config
+from segsql.diff import Diff, diff
 from segsql.errors import ConfigError, DatabaseError, DataError, QueryError, SegsqlError, SourceError
 from segsql.history import list_runs, query
 from segsql.pipeline import RunResult, ValidationResult, run, validate
@@ -32,10 +33,12 @@ __all__ = [
     "score",
     "export_sql",
     "write_report",
+    "diff",
     "RunResult",
     "ValidationResult",
     "ScoreSummary",
     "Report",
+    "Diff",
     "load_config",
     "config_from_dict",
     "Config",

@@ -141,11 +141,19 @@ def _main(
 def run(
     config: ConfigArg,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Replace [features.rfm] as_of: a date or a date and time (2011-12-01, 2011-12-01T06:00:00).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the pipeline: features, preprocessing, K sweep, final fit, output tables."""
     display = _progress(quiet)
     try:
-        result = api.run(config, progress=display.update if display else None)
+        result = api.run(config, progress=display.update if display else None, as_of=as_of)
     finally:
         if display:
             display.stop()
@@ -217,6 +225,25 @@ def runs(config: ConfigArg) -> None:
         _say(out, "No runs yet.")
         return
     _print_frame(frame, "table")
+
+
+@app.command(cls=_Command)
+@_handle_errors
+def diff(
+    config: ConfigArg,
+    from_run: Annotated[
+        int | None,
+        typer.Option(
+            "--from", help="The earlier run (default: the run --to was compared with).", show_default=False
+        ),
+    ] = None,
+    to_run: Annotated[
+        int | None,
+        typer.Option("--to", help="The later run (default: the latest successful run).", show_default=False),
+    ] = None,
+) -> None:
+    """Compare two runs: who moved between segments, the lineage events, the drift (read-only)."""
+    _print_diff(api.diff(config, from_run=from_run, to_run=to_run))
 
 
 @app.command(cls=_Command)
@@ -445,6 +472,49 @@ def _print_run(result: Any) -> None:
         _say(out, f"Report: {result.report}")
     for warning in result.warnings:
         _say(err, f"Warning: {warning}")
+
+
+def _print_diff(d: api.Diff) -> None:
+    """The transitions as a from × to table ("entities (share of the from segment)"), then the
+    lineage events and the drift of the later run against the earlier, and what is missing."""
+    moves = d.transitions
+    before = moves.filter(pl.col("from_segment").is_not_null())["entities"].sum()
+    after = moves.filter(pl.col("to_segment").is_not_null())["entities"].sum()
+    first, last = f"run {d.from_run}", f"run {d.to_run}"
+    _say(out, f"Run {d.from_run} → {last}: {before} entities in {first}, {after} in {last}")
+    _say(out, "Transitions (entities, and their share of the from segment; new: not in the from run,")
+    _say(out, "gone: not in the to run):")
+    to_columns = [c for c in d.matrix.columns if c not in ("from_segment", "total")]
+    to_names = dict(zip(moves["to_segment"].to_list(), moves["to_name"].to_list(), strict=True))
+    table = _table(
+        [
+            (f"from \\ to (run {d.from_run} → {d.to_run})", "left"),
+            *(
+                (c if c == "gone" else f"{c} {to_names.get(int(c)) or ''}".strip(), "right")
+                for c in to_columns
+            ),
+            ("total", "right"),
+        ]
+    )
+    from_names = dict(zip(moves["from_segment"].to_list(), moves["from_name"].to_list(), strict=True))
+    for row in d.matrix.iter_rows(named=True):
+        segment, total = row["from_segment"], row["total"]
+        label = "new" if segment is None else f"{segment} {from_names.get(segment) or ''}".strip()
+        cells = [f"{row[c]} ({row[c] / total:.1%})" if row[c] else "" for c in to_columns]
+        _row(table, label, *cells, str(total))
+    _row(table, "total", *(str(d.matrix[c].sum()) for c in to_columns), str(d.matrix["total"].sum()))
+    out.print(table)
+    against = f"of run {d.to_run} against run {d.from_run}"
+    if not d.lineage.is_empty():
+        _say(out, f"Lineage {against}:")
+        _print_frame(d.lineage, "table")
+    if not d.drift.is_empty():
+        _say(out, f"Drift {against}:")
+        _print_frame(d.drift, "table")
+    if d.from_run == d.previous_run_id and d.lineage.is_empty() and d.drift.is_empty():
+        _say(out, f"No lineage or drift stored {against}.")
+    for note in d.notes:
+        _say(out, f"Note: {note}")
 
 
 def _timings_line(timings: dict[str, float], run: dict[str, Any]) -> str:

@@ -1,10 +1,19 @@
-"""Register every configured source as a temporary view named after its key."""
+"""Register every configured source as a temporary view named after its key.
+
+The step also records what each source was when the run read it (its
+*fingerprint*, stored in ``runs.fingerprint``), so that two runs of one config
+can be told apart: for files, each file's path, size and modification time;
+for a table, its row count and a checksum of its rows. See the README, "Runs
+over time".
+"""
 
 from __future__ import annotations
 
 import glob
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +24,7 @@ from segsql.config import Config
 from segsql.errors import QueryError, SourceError
 from segsql.session import Session
 
-__all__ = ["is_numeric_type", "reader_for", "register", "register_sources"]
+__all__ = ["Sources", "fingerprint_sources", "is_numeric_type", "reader_for", "register", "register_sources"]
 
 _READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json"}
 _SUFFIXES = {
@@ -52,9 +61,28 @@ def reader_for(path: str, format: str | None = None) -> str:
     return "read_csv"
 
 
-def register(session: Session, results: Mapping[str, Any]) -> dict[str, str]:  # noqa: ARG001
-    """The sources step: a temp view per ``[sources.X]``; returns key → what it reads."""
-    return register_sources(session.con, session.config)
+@dataclass(frozen=True)
+class Sources(Mapping[str, str]):
+    """What the sources step returns: key → what it reads (a path or a table), as a mapping,
+    and ``fingerprint``: key → what that source was when the run read it (JSON-ready)."""
+
+    targets: dict[str, str]
+    fingerprint: dict[str, dict[str, Any]]
+
+    def __getitem__(self, key: str) -> str:
+        return self.targets[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.targets)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+
+def register(session: Session, results: Mapping[str, Any]) -> Sources:  # noqa: ARG001
+    """The sources step: a temp view per ``[sources.X]``, and each source's fingerprint."""
+    targets = register_sources(session.con, session.config)
+    return Sources(targets=targets, fingerprint=fingerprint_sources(session.con, session.config))
 
 
 def register_sources(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, str]:
@@ -112,3 +140,40 @@ def _qualified(con: duckdb.DuckDBPyConnection, name: str, key: str) -> tuple[str
         return (db, schema, parts[0])
     # two parts: schema.table in this database, or database.table (its default schema)
     return (db, *parts) if first_is_schema else parts
+
+
+def fingerprint_sources(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, dict[str, Any]]:
+    """Key → what the source is now, for telling two runs' inputs apart (``runs.fingerprint``).
+
+    A file source lists every file its path matches (a glob, every file) with
+    its size in bytes and its modification time (UTC), read from the file
+    system: nothing is read from the files. A table source gives its row
+    count and a checksum of its rows, the sum of DuckDB's ``hash`` of each row
+    (order-free, and unlike an XOR a duplicated row does not cancel out): it
+    changes when any value changes, and costs one more scan of the table (the
+    feature query scans it as well). Call after :func:`register_sources`.
+    """
+    prints: dict[str, dict[str, Any]] = {}
+    for key, source in config.sources.items():
+        if source.table is not None:
+            try:
+                rows, checksum = sql.execute(con, "sources/fingerprint", name=key).fetchall()[0]
+            except QueryError as exc:
+                raise SourceError(f"[sources.{key}] table {source.table}: {exc.reason}") from None
+            prints[key] = {"table": source.table, "rows": rows, "checksum": checksum}
+        else:
+            prints[key] = {"files": [_file_print(f) for f in _files(str(config.resolve(source.path or "")))]}
+    return prints
+
+
+def _files(path: str) -> list[str]:
+    """The files ``path`` names: every file a glob matches (``**`` too, as DuckDB reads it), sorted."""
+    matched = sorted(f for f in glob.glob(path, recursive=True) if Path(f).is_file())
+    # a file whose name holds glob characters ("[2024].csv") matches no glob: it is itself
+    return matched or [path]
+
+
+def _file_print(path: str) -> dict[str, Any]:
+    stat = Path(path).stat()
+    modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC).replace(tzinfo=None)
+    return {"path": path, "size": stat.st_size, "modified": modified.isoformat()}

@@ -14,7 +14,7 @@ from segsql import SegsqlError
 
 from .conftest import DATA, copy_config
 
-VERBS = ("run", "validate", "query", "list_runs", "write_report", "score", "export_sql")
+VERBS = ("run", "validate", "query", "list_runs", "write_report", "score", "export_sql", "diff")
 
 
 @pytest.fixture
