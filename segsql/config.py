@@ -488,6 +488,25 @@ class Config:
         data["model"].update(changes)
         return _build(data, base_dir=self.base_dir, path=self.path, text=self.text)
 
+    def with_as_of(self, as_of: str | date | datetime) -> Config:
+        """A copy with ``[features.rfm] as_of`` replaced (``segsql run --as-of``), validated like the file.
+
+        The text (``runs.config``, ``config_hash``) stays the file's: a schedule
+        and a backfill run the same config; ``runs.as_of`` records the date used.
+        """
+        if self.features.recipe != "rfm" or self.features.rfm is None:
+            raise self.error(
+                "--as-of (as_of=) sets [features.rfm] as_of, and this config does not use the RFM "
+                'recipe (recipe = "rfm" with a [features.rfm] section)',
+                "features.rfm",
+            )
+        data = self._root.model_dump(by_alias=True)
+        data["features"]["rfm"]["as_of"] = as_of
+        try:
+            return _build(data, base_dir=self.base_dir, path=self.path, text=self.text)
+        except ConfigError as exc:  # only as_of changed: the value given is at fault, not the file
+            raise self.error(f"{exc.reason} (got {as_of!r} from --as-of / as_of=)", exc.key) from None
+
     def to_dict(self) -> dict[str, Any]:
         return self._root.model_dump(by_alias=True, exclude_none=True)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,18 @@ from segsql.config import Config, as_config
 from segsql.connection import connect, read_only_transaction
 from segsql.errors import SavedThenInterrupted
 from segsql.session import Progress, Session, open_session
-from segsql.steps import features, fit, naming, preprocess, profiles, projection, writeback
+from segsql.steps import (
+    drift,
+    features,
+    fit,
+    lifecycle,
+    naming,
+    preprocess,
+    profiles,
+    projection,
+    stability,
+    writeback,
+)
 from segsql.testhook import pause_point
 
 __all__ = ["CHECKS", "STEPS", "RunResult", "RunTables", "Step", "ValidationResult", "run", "validate"]
@@ -51,6 +63,9 @@ STEPS: tuple[Step, ...] = (
     Step("preprocess", preprocess.fit),
     Step("matrix", fit.prepare),
     Step("model", fit.fit),
+    Step("lifecycle", lifecycle.match),
+    Step("stability", stability.measure, when=lambda config: config.lifecycle.stability > 0),
+    Step("drift", drift.measure),
     Step("profiles", profiles.build),
     Step("names", naming.name_segments),
     Step("projection", projection.build),
@@ -176,13 +191,17 @@ def run(
     *,
     con: duckdb.DuckDBPyConnection | None = None,
     progress: Progress | None = None,
+    as_of: str | date | datetime | None = None,
 ) -> RunResult:
     """Segment the configured data and write every output table; see the README.
 
     With a caller's DuckDB connection ``con`` the tables are written there and
-    the connection is left open.
+    the connection is left open. ``as_of`` replaces ``[features.rfm] as_of``
+    (a date, or a date and time), so a schedule and a backfill run one config.
     """
     config = as_config(config)
+    if as_of is not None:
+        config = config.with_as_of(as_of)
     saved = None
     try:
         with open_session(config, con=con, progress=progress) as session:
@@ -204,7 +223,8 @@ def run(
         metrics={"inertia": fitted.inertia, "silhouette": fitted.silhouette},
         tables=tables,
         timings=timings,
-        warnings=results["preprocess"].warnings + ((written.warning,) if written and written.warning else ()),
+        warnings=writeback.run_warnings(results)
+        + ((written.warning,) if written and written.warning else ()),
         database=config.database,
         schema=config.schema,
         report=written.html if written else None,
@@ -224,7 +244,7 @@ def validate(
         results = _execute(session, CHECKS)
     checked = results["features"]
     return ValidationResult(
-        sources=results["sources"],
+        sources=dict(results["sources"]),
         entity=checked.entity,
         entity_type=checked.entity_type,
         columns=checked.columns,

@@ -346,6 +346,21 @@ CASES = [
          ("empty.csv", "has no rows"), command="score", after_run=True,
          files={"empty.csv": "id,a,b,name\n"},
          args=("score", "{config}", "--input", "{tmp}/empty.csv")),
+    # --- issue 11: reruns ---
+    Case("run-as-of-without-rfm", "`segsql run --as-of` on a config that does not use the RFM recipe",
+         ("bad.toml", "[features] rfm", "--as-of"),
+         args=("run", "--quiet", "{config}", "--as-of", "2024-01-01")),
+    Case("run-as-of-not-a-date", "`segsql run --as-of` with a day that does not exist",
+         ("bad.toml", "[features.rfm] as_of", "must be a date", "'2024-13-01'"),
+         sections={"sources.sales": 'path = "sales.csv"', "features": RFM_FEATURES,
+                   "features.rfm": RFM.format("sales", "at")},
+         files={"sales.csv": SALES}, args=("run", "--quiet", "{config}", "--as-of", "2024-13-01")),
+    Case("diff-one-run", "`segsql diff` when the database holds one run",
+         ("run.duckdb", "two successful runs", "only run 1"), command="diff", after_run=True,
+         args=("diff", "{config}")),
+    Case("diff-in-memory", "`segsql diff` on a config whose database is \":memory:\"",
+         ('":memory:"', "no runs"), sections={"project": 'name = "bad"\ndatabase = ":memory:"'},
+         command="diff", args=("diff", "{config}")),
 ]  # fmt: skip
 
 

@@ -75,11 +75,35 @@ def name_segments(session: Session, results: Mapping[str, Any]) -> Names:
     """The names step: words for each segment from its contrasts in ``segsql_profiles``."""
     features = list(results["preprocess"].columns)
     rows = sql.execute(session.con, "profiles/contrasts", {"features": features}).fetchall()
-    texts = describe_segments([Contrast(*row) for row in rows], config=session.config)
+    texts = describe_segments(
+        [Contrast(*row) for row in rows], config=session.config, keep=_continuing_names(session, results)
+    )
     with sql.registered(session.con, "segsql_names_in", texts_frame(texts)):
         sql.execute(session.con, "profiles/summary")
+    if session.has("stability"):  # [lifecycle] stability: each segment's mean Jaccard
+        sql.execute(session.con, "stability/summary", stability=session.relation("stability"))
     session.leave("segment_summary", "segsql_segment_summary")
     return Names(relation="segsql_segment_summary", texts=texts)
+
+
+def _continuing_names(session: Session, results: Mapping[str, Any]) -> dict[int, str]:
+    """The previous run's names of the segments that continue in this one (the lifecycle step)."""
+    identities = results.get("lifecycle")
+    if identities is None or identities.previous_run_id is None or not identities.events:
+        return {}
+    previous = dict(
+        sql.execute(
+            session.con,
+            "lifecycle/previous_names",
+            {"run_id": identities.previous_run_id},
+            summary=(session.schema, "segment_summary"),
+        ).fetchall()
+    )
+    return {
+        s: previous[s]
+        for s, event in zip(identities.segments, identities.events, strict=True)
+        if event == "continued" and previous.get(s)
+    }
 
 
 def check_rules(config: Config, columns: Sequence[str]) -> None:
@@ -93,7 +117,9 @@ def check_rules(config: Config, columns: Sequence[str]) -> None:
                 )
 
 
-def describe_segments(contrasts: Iterable[Contrast], *, config: Config) -> dict[int, SegmentText]:
+def describe_segments(
+    contrasts: Iterable[Contrast], *, config: Config, keep: Mapping[int, str] | None = None
+) -> dict[int, SegmentText]:
     """Name, describe and recommend for each segment.
 
     Names come from a segment's strongest contrasts (``|z| >= [segments]
@@ -102,7 +128,10 @@ def describe_segments(contrasts: Iterable[Contrast], *, config: Config) -> dict[
     then the segment number. ``[segments.names]`` overrides a name. The
     recommendation is the ``say`` of the first ``[[recommendations]]`` rule
     whose every condition holds, else the description of what sets the
-    segment apart.
+    segment apart. ``keep`` holds the previous run's names of segments that
+    continue: such a segment keeps its name while every part of it still names
+    one of its notable contrasts (and no other segment has it), so a rerun does
+    not rename "Low web visits · Big spenders" to "Big spenders · Low web visits".
     """
     by_segment: dict[int, list[Contrast]] = {}
     for row in contrasts:
@@ -122,6 +151,13 @@ def describe_segments(contrasts: Iterable[Contrast], *, config: Config) -> dict[
         for s, rows in sorted(by_segment.items())
     }
     names = _unique_names(ranked, labels=labels, threshold=threshold, overrides=overrides)
+    for segment, old_name in (keep or {}).items():
+        if segment not in ranked or segment in overrides:
+            continue
+        holds = {_part(r, labels, notable=True) for r in ranked[segment] if abs(r.z or 0.0) >= threshold}
+        taken = {n for s, n in names.items() if s != segment}
+        if set(old_name.split(" · ")) <= holds and old_name not in taken:
+            names[segment] = old_name
     texts = {}
     for segment, rows in ranked.items():
         description = _description(rows, labels=labels, threshold=threshold)

@@ -98,7 +98,10 @@ def save(session: Session, results: Mapping[str, Any]) -> Saved:
             sql.execute(
                 con, "writeback/segments", params, schema=schema, entity=features.entity, labels=labels
             )
-            frames.enter_context(sql.registered(con, "segsql_centroids_in", _centroid_frame(fit, pre)))
+            identities = results["lifecycle"].segments
+            frames.enter_context(
+                sql.registered(con, "segsql_centroids_in", _centroid_frame(fit, pre, identities))
+            )
             sql.execute(con, "writeback/centroids", params, schema=schema)
             # what the profiles, names and map steps left in the session, under the tables' names
             for table in _LEFT_BY_STEPS:
@@ -107,6 +110,8 @@ def save(session: Session, results: Mapping[str, Any]) -> Saved:
                 sql.execute(
                     con, "writeback/relation", params, table=(schema, table), relation=session.relation(table)
                 )
+            if session.has("segment_transitions"):
+                sql.execute(con, "writeback/to_run", params, schema=schema)
             session.timings["writeback"] = time.perf_counter() - started
             timings = dict(session.timings)
             _insert(con, frames, schema, "runs", _run_frame(run_id, session, results, timings))
@@ -245,14 +250,27 @@ def _sweep_frame(run_id: int, fit: FitResult) -> pa.Table:
     return pa.Table.from_pylist([{"run_id": run_id, **p.__dict__} for p in fit.sweep])
 
 
-def _centroid_frame(fit: FitResult, pre: Preprocessed) -> pa.Table:
+def _centroid_frame(fit: FitResult, pre: Preprocessed, segments: tuple[int, ...]) -> pa.Table:
     k, p = fit.centers.shape
     return pa.table(
         {
-            "segment": np.repeat(np.arange(1, k + 1, dtype=np.int32), p),
+            "segment": np.repeat(np.array(segments, dtype=np.int32), p),
             "feature": list(pre.columns) * k,
             "value_scaled": fit.centers.reshape(-1),
         }
+    )
+
+
+def run_warnings(results: Mapping[str, Any]) -> tuple[str, ...]:
+    """What the run must be told, stored in ``runs.warnings`` and printed: the preprocess
+    step's (with the features'), the model's (a warm start made cold), the stability
+    step's, then the drift step's."""
+    drift, stable = results.get("drift"), results.get("stability")
+    return (
+        results["preprocess"].warnings
+        + results["model"].warnings
+        + (stable.warnings if stable is not None else ())
+        + (drift.warnings if drift is not None else ())
     )
 
 
@@ -271,7 +289,14 @@ def _run_frame(
         "config_path": str(config.path.resolve()) if config.path else None,
         "entity": features.entity,
         "features": json.dumps(list(pre.columns)),
-        "sources": json.dumps(results["sources"]),
+        "sources": json.dumps(dict(results["sources"])),
+        # what the inputs were (segsql.sources.fingerprint_sources), so two runs can be told apart
+        "fingerprint": json.dumps(
+            {"sources": results["sources"].fingerprint, "feature_rows": features.n_rows}, sort_keys=True
+        ),
+        "as_of": (
+            config.features.rfm.as_of if config.features.recipe == "rfm" and config.features.rfm else None
+        ),
         "input_rows": features.n_rows,
         "dropped_rows": pre.dropped_rows,
         "sweep_rows": fit.sweep_rows,
@@ -284,7 +309,8 @@ def _run_frame(
         "silhouette": fit.silhouette,
         "n_iter": fit.n_iter,
         "timings": _timings_json(timings),
-        "warnings": json.dumps(list(pre.warnings)),
+        "warnings": json.dumps(list(run_warnings(results))),
         "segsql_version": __version__,
+        "previous_run_id": results["lifecycle"].previous_run_id,
     }
     return pa.Table.from_pylist([row])
