@@ -121,16 +121,23 @@ def test_the_heatmap_is_coloured_by_z_and_labelled_with_the_mean():
 
 
 def test_segments_keep_one_colour_across_charts():
-    domains = []
+    colours = [charts.segment_colour(1), charts.segment_colour(2)]
     for frame, draw in (
         (SIZES, charts.sizes),
         (DISTRIBUTIONS, charts.distributions),
         (PROJECTION, charts.projection),
     ):
         text = json.dumps(draw(frame).to_dict())
-        assert '"scheme": "tableau10"' in text
-        domains.append([LABELS[1], LABELS[2]] if json.dumps([LABELS[1], LABELS[2]]) in text else None)
-    assert domains == [[LABELS[1], LABELS[2]]] * 3
+        assert json.dumps({"domain": [LABELS[1], LABELS[2]], "range": colours})[1:-1] in text, draw
+
+
+def test_a_segments_colour_follows_its_number_when_a_run_skips_numbers():
+    # a rerun whose segments are 1, 2 and 4 (3 ended): 4 keeps the colour of number 4
+    frame = pl.DataFrame({"segment": [1, 2, 4], "label": ["1 · a", "2 · b", "4 · d"], "size": [5, 4, 3],
+                          "share": [0.4, 0.33, 0.27]})  # fmt: skip
+    scale = json.dumps(charts.sizes(frame).to_dict())
+    expected = [charts.segment_colour(s) for s in (1, 2, 4)]
+    assert json.dumps(expected) in scale and expected[2] == charts.PALETTE[3]
 
 
 def test_distributions_draw_boxes_from_quantiles_not_rows():

@@ -25,7 +25,20 @@ __all__ = [
     "heatmap",
     "distributions",
     "projection",
+    "transitions",
+    "size_history",
+    "RERUN_CHARTS",
+    "PALETTE",
+    "segment_colour",
 ]
+
+# Vega's "tableau10", by segment number: segment n has colour n on the cards and in every
+# chart, however many numbers a run skips (a new segment takes the next number, and so the
+# next colour).
+PALETTE = (
+    "#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b",
+    "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac",
+)  # fmt: skip
 
 _CHOSEN = "#d62728"
 _LINE = "#4c78a8"
@@ -55,10 +68,16 @@ def _data(frame: pl.DataFrame) -> alt.InlineData:
     return alt.InlineData(values=rows)
 
 
-def _segment_colour(frame: pl.DataFrame) -> alt.Scale:
-    """The same colour for a segment in every chart: labels in segment order, one scheme."""
-    labels = frame.select("segment", "label").unique().sort("segment")["label"].to_list()
-    return alt.Scale(domain=labels, scheme="tableau10")
+def segment_colour(segment: int) -> str:
+    """The colour of segment number ``segment`` (1-based), the same in every chart and run."""
+    return PALETTE[(segment - 1) % len(PALETTE)]
+
+
+def _colour_by_number(frame: pl.DataFrame) -> alt.Scale:
+    """Each label the colour of its segment number, so a segment keeps it across runs whatever
+    numbers a run skips (the cards use the same colours)."""
+    pairs = frame.select("segment", "label").unique().sort("segment").rows()
+    return alt.Scale(domain=[label for _, label in pairs], range=[segment_colour(s) for s, _ in pairs])
 
 
 def _labels(frame: pl.DataFrame) -> list[str]:
@@ -126,7 +145,7 @@ def sizes(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
         x=alt.X("size:Q", title="entities"),
         tooltip=["label:N", "size:Q", alt.Tooltip("share:Q", format=".1%")],
     )
-    bars = base.mark_bar().encode(color=alt.Color("label:N", scale=_segment_colour(frame), legend=None))
+    bars = base.mark_bar().encode(color=alt.Color("label:N", scale=_colour_by_number(frame), legend=None))
     text = base.mark_text(align="left", dx=4).encode(text=alt.Text("share:Q", format=".1%"))
     return alt.layer(bars, text).properties(
         title="Segment sizes and shares", width=480, height=max(120, 32 * len(labels))
@@ -187,7 +206,7 @@ def distributions(frame: pl.DataFrame) -> alt.FacetChart:
         .mark_rule(color="#555")
         .encode(y=y, x=alt.X("p05:Q", title=None, scale=alt.Scale(zero=False)), x2="p95:Q")
     )
-    colour = alt.Color("label:N", scale=_segment_colour(frame), title="segment", legend=_LEGEND)
+    colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_LEGEND)
     box = alt.Chart().mark_bar(size=16).encode(y=y, x="p25:Q", x2="p75:Q", color=colour, tooltip=tooltip)
     median = alt.Chart().mark_tick(color="black", size=16, thickness=2).encode(y=y, x="median:Q")
     low = alt.Chart().mark_tick(color="#999", size=8).encode(y=y, x="min:Q")
@@ -216,7 +235,7 @@ def projection(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
 
     Columns: kind, entity, segment, label, pc1, pc2, variance_pc1, variance_pc2.
     """
-    colour = alt.Color("label:N", scale=_segment_colour(frame), title="segment", legend=_LEGEND)
+    colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_LEGEND)
     v1 = frame["variance_pc1"][0] if frame.height else 0.0
     v2 = frame["variance_pc2"][0] if frame.height else 0.0
     base = alt.Chart(_data(frame)).encode(
@@ -246,6 +265,87 @@ def projection(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
         ),
         width=520,
         height=420,
+    )
+
+
+def transitions(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
+    """From × to: the entities that went from each previous segment to each segment of the run.
+
+    Rows are the previous run's segments and "new" (entities only in this run), columns this
+    run's segments and "gone" (entities only in the previous one); a cell's colour and text
+    are its entities, its tooltip adds the share of the from segment.
+    Columns: from_segment, to_segment, from_label, to_label, entities, share.
+    """
+    rows = _ordered(frame, "from_segment", "from_label", last="new")
+    columns = _ordered(frame, "to_segment", "to_label", last="gone")
+    top = max([1, *frame["entities"].to_list()])
+    base = alt.Chart(_data(frame)).encode(
+        x=alt.X(
+            "to_label:N",
+            sort=columns,
+            title="this run",
+            axis=alt.Axis(labelAngle=0, orient="top", labelLimit=200),
+        ),
+        y=alt.Y("from_label:N", sort=rows, title="previous run", axis=_LABEL_AXIS),
+        tooltip=[
+            alt.Tooltip("from_label:N", title="from"),
+            alt.Tooltip("to_label:N", title="to"),
+            alt.Tooltip("entities:Q", format=","),
+            alt.Tooltip("share:Q", format=".1%", title="share of the from segment"),
+        ],
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color("entities:Q", scale=alt.Scale(scheme="blues", domain=[0, top]), title="entities")
+    )
+    text = base.mark_text(fontSize=13).encode(
+        text=alt.Text("entities:Q", format=","),
+        color=alt.condition(f"datum.entities > {0.55 * top}", alt.value("white"), alt.value("black")),
+    )
+    return alt.layer(cells, text).properties(
+        title=alt.Title(
+            "Who moved where",
+            subtitle="entities from each segment of the previous run (rows) to each segment of this run",
+        ),
+        width=max(200, 110 * len(columns)),
+        height=max(100, 36 * len(rows)),
+    )
+
+
+def _ordered(frame: pl.DataFrame, number: str, label: str, *, last: str) -> list[str]:
+    """Labels by segment number, the label of the NULL segment ("new", "gone") last."""
+    pairs = frame.select(number, label).unique().sort(number, nulls_last=True).rows()
+    return [text for _, text in pairs] or [last]
+
+
+def size_history(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
+    """Each segment's size in every run of the same entity and features, a line per segment number.
+
+    Columns: run_id, run_label, segment, label, name, size, share.
+    """
+    runs = frame.select("run_id", "run_label").unique().sort("run_id")["run_label"].to_list()
+    colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_LEGEND)
+    base = alt.Chart(_data(frame)).encode(
+        x=alt.X("run_label:N", sort=runs, title="run", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("size:Q", title="entities"),
+        color=colour,
+        tooltip=[
+            "run_label:N",
+            alt.Tooltip("segment:O"),
+            alt.Tooltip("name:N", title="name in that run"),
+            alt.Tooltip("size:Q", format=","),
+            alt.Tooltip("share:Q", format=".1%"),
+        ],
+    )
+    return alt.layer(
+        base.mark_line(),
+        base.mark_point(filled=True, size=60),
+    ).properties(
+        title=alt.Title(
+            "Segment sizes across runs",
+            subtitle="every successful run of the same entity and features, up to this one",
+        ),
+        width=max(360, 90 * len(runs)),
+        height=300,
     )
 
 
@@ -285,5 +385,23 @@ CHARTS: tuple[ChartSpec, ...] = (
         "K metrics",
         "Silhouette, Calinski-Harabasz and Davies-Bouldin for each K of the sweep; the chosen K in red.",
         k_metrics,
+    ),
+)
+
+# the charts of the "Since the previous run" section, drawn only for a run that has a previous run
+RERUN_CHARTS: tuple[ChartSpec, ...] = (
+    ChartSpec(
+        "transitions",
+        "Transitions",
+        "Entities from each segment of the previous run to each of this run; "
+        "“new”: only in this run, “gone”: only in the previous one. Hover a cell for the share of its row.",
+        transitions,
+    ),
+    ChartSpec(
+        "size_history",
+        "Segment sizes across runs",
+        "Each segment's size in every successful run of the same entity and features up to this one; "
+        "a segment keeps its number, and its colour, while it continues.",
+        size_history,
     ),
 )

@@ -32,17 +32,23 @@ from segsql import sql
 from segsql.config import Config, as_config, config_from_text
 from segsql.connection import connect
 from segsql.errors import ConfigError, DatabaseError, QueryError, SegsqlError
-from segsql.report.charts import CHARTS
+from segsql.report.charts import CHARTS, RERUN_CHARTS, ChartSpec, segment_colour
 from segsql.steps.naming import feature_noun
 from segsql.version import __version__
 
 __all__ = ["Report", "write_report"]
 
-# Vega's "tableau10", the scheme the charts colour segments with, so cards match charts
-_PALETTE = (
-    "#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b",
-    "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac",
-)  # fmt: skip
+
+@dataclass(frozen=True)
+class Reruns:
+    """The "Since the previous run" section: the run's previous run, the frames of its charts,
+    its drift and its lineage (empty frames when the run stored none: a previous run from
+    before drift, or ``[lifecycle] match = false``, which writes no lineage)."""
+
+    previous_run_id: int
+    frames: dict[str, pl.DataFrame]
+    drift: pl.DataFrame
+    lineage: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -83,16 +89,32 @@ def write_report(
         }
         scaler = _frame(db, "report/scaler", rid, config.schema)
         segments = _frame(db, "report/segments", rid, config.schema)
+        reruns = _reruns(db, run, config.schema)
     words_from = _stored_config(config, run["config"])
 
     try:
-        return _write_files(config, words_from, run, frames, scaler, segments, latest=rid == latest)
+        return _write_files(config, words_from, run, frames, scaler, segments, reruns, latest=rid == latest)
     except OSError as exc:  # a read-only or full folder, a file where a folder is meant
         where = " → ".join(str(n) for n in (exc.filename, exc.filename2) if n is not None)
         raise SegsqlError(
             f"[output] dir {config.output_dir}: cannot write the report of run {rid}"
             f" ({where + ': ' if where else ''}{exc.strerror or exc})"
         ) from None
+
+
+def _reruns(db: duckdb.DuckDBPyConnection, run: dict[str, Any], schema: str) -> Reruns | None:
+    """What the section needs, or None for a run with no previous run (a first run, a run of
+    other features, or a database from before reruns, whose runs table has no such column)."""
+    previous = run.get("previous_run_id")
+    if previous is None:
+        return None
+    rid = run["run_id"]
+    return Reruns(
+        previous_run_id=int(previous),
+        frames={chart.name: _frame(db, f"report/charts/{chart.name}", rid, schema) for chart in RERUN_CHARTS},
+        drift=_frame(db, "report/drift", rid, schema),
+        lineage=_frame(db, "report/lineage", rid, schema),
+    )
 
 
 def _write_files(
@@ -102,6 +124,7 @@ def _write_files(
     frames: dict[str, pl.DataFrame],
     scaler: pl.DataFrame,
     segments: pl.DataFrame,
+    reruns: Reruns | None,
     *,
     latest: bool,
 ) -> Report:
@@ -112,27 +135,48 @@ def _write_files(
     specs: dict[str, dict[str, Any]] = {}
     written: dict[str, dict[str, Path]] = {}
     words = _feature_words(words_from, scaler["feature"].to_list())
-    for chart in CHARTS:
-        frame = frames[chart.name]
+    drawn: list[tuple[ChartSpec, pl.DataFrame]] = [(chart, frames[chart.name]) for chart in CHARTS]
+    if reruns is not None:
+        drawn += [(chart, reruns.frames[chart.name]) for chart in RERUN_CHARTS]
+    for chart, frame in drawn:
         if "feature" in frame.columns:
             frame = frame.with_columns(pl.col("feature").replace(words))
         spec = chart.draw(frame).to_dict()
         specs[chart.name] = spec
         written[chart.name] = _write_chart(chart_dir, chart.name, spec)
+    if reruns is None:  # a rewritten report of a first run: no stale section charts beside it
+        _remove_charts(chart_dir, RERUN_CHARTS)
 
     html = out / "report.html"
     html.write_text(
-        _render(words_from, run, scaler=scaler, segments=segments, profile=frames["heatmap"], specs=specs),
+        _render(
+            words_from,
+            run,
+            scaler=scaler,
+            segments=segments,
+            profile=frames["heatmap"],
+            specs=specs,
+            reruns=reruns,
+            words=words,
+        ),
         encoding="utf-8",
     )
     if not latest:
         return Report(run_id=rid, html=html, charts=written)
     stable = config.output_dir
+    if reruns is None:  # the latest run has no section: the previous latest's charts go
+        _remove_charts(stable / "charts", RERUN_CHARTS)
     copies = {
         name: {kind: _copy(path, stable / "charts" / path.name) for kind, path in files.items()}
         for name, files in written.items()
     }
     return Report(run_id=rid, html=_copy(html, stable / "report.html"), charts=copies)
+
+
+def _remove_charts(folder: Path, charts: tuple[ChartSpec, ...]) -> None:
+    for chart in charts:
+        for suffix in (".vl.json", ".svg", ".png"):
+            (folder / f"{chart.name}{suffix}").unlink(missing_ok=True)
 
 
 def _copy(source: Path, target: Path) -> Path:
@@ -221,6 +265,22 @@ def _number(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _section(reruns: Reruns, words: dict[str, str]) -> dict[str, Any]:
+    """The template's view of the section: its charts, drift rows (features in their words) and
+    lineage rows."""
+    drift = [
+        {**row, "feature": words.get(row["feature"], row["feature"])}
+        for row in reruns.drift.iter_rows(named=True)
+    ]
+    return {
+        "previous_run_id": reruns.previous_run_id,
+        "charts": RERUN_CHARTS,
+        "drift": drift,
+        "warned": sum(1 for row in drift if row["warn"]),
+        "lineage": list(reruns.lineage.iter_rows(named=True)),
+    }
+
+
 def _render(
     config: Config,
     run: dict[str, Any],
@@ -229,6 +289,8 @@ def _render(
     segments: pl.DataFrame,
     profile: pl.DataFrame,
     specs: dict[str, dict[str, Any]],
+    reruns: Reruns | None,
+    words: dict[str, str],
 ) -> str:
     labels = config.features.labels
     profiles: dict[int, list[dict[str, Any]]] = {}
@@ -237,7 +299,8 @@ def _render(
     cards = [
         {
             **s,
-            "colour": _PALETTE[(s["segment"] - 1) % len(_PALETTE)],
+            "colour": segment_colour(s["segment"]),
+            "stability": s.get("stability"),
             "profile": profiles.get(s["segment"], []),
             "matched": s["recommendation"] != s["description"],
         }
@@ -259,6 +322,7 @@ def _render(
         scaler=list(scaler.iter_rows(named=True)),
         cards=cards,
         charts=CHARTS,
+        reruns=None if reruns is None else _section(reruns, words),
         generated=datetime.now().replace(microsecond=0),
         version=__version__,
         javascript=Markup(_javascript_in_script(_javascript())),
