@@ -7,7 +7,12 @@ The points are the start of each timed step of :data:`segsql.pipeline.STEPS`
 ``names``, ``projection``, ``writeback``, ``report``), ``commit`` (inside the
 write-back transaction, every row written, just before COMMIT) and
 ``committed`` (just after it). ``tests/test_crash.py`` SIGKILLs runs paused at
-each; ``tests/test_locking.py`` holds the database with one.
+each; ``tests/test_locking.py`` holds the database with one. Publishing
+(:mod:`segsql.publish`) adds ``publish`` (the start of the step, or of
+``segsql publish``), ``publish:<table>`` (before each table of each target:
+``publish:segments`` is between two tables) and ``publish:<table>:aside`` (a
+Parquet table's file written aside, not yet renamed into place);
+``tests/test_publish.py`` SIGKILLs publishes paused there.
 
 ``SEGSQL_TEST_NOTE_AT`` names a point to announce without stopping
 (``segsql: at <name>`` on stderr), so that a test can interrupt a run while it
