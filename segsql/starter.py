@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,7 @@ import tomli_w
 from segsql import sql
 from segsql.errors import QueryError, SegsqlError, SourceError
 from segsql.sources import is_numeric_type, reader_for
+from segsql.steps.diagnostics import FeatureDiagnosis, diagnose_columns
 
 __all__ = ["init_config"]
 
@@ -47,6 +49,11 @@ def init_config(datafile: str | Path, *, output: str | Path | None = None, force
             name: sql.execute(con, "starter/distinct_count", column=name).fetchall()[0][0]
             for name, _ in columns
         }
+        unique = [name for name, _ in columns if distinct[name] == n_rows]
+        entity = next((c for c in unique if _ID_NAME.search(c)), unique[0] if unique else None)
+        numeric = [name for name, type_ in columns if name != entity and is_numeric_type(type_)]
+        # the run's diagnostics (README, "Diagnostics"), each column measured raw and after log1p
+        diagnosed = diagnose_columns(con, "data", numeric, ["log1p"] * len(numeric)) if n_rows else ()
     except SegsqlError as exc:
         raise SourceError(
             f"{datafile}: cannot read ({exc.reason if isinstance(exc, QueryError) else exc})"
@@ -55,15 +62,43 @@ def init_config(datafile: str | Path, *, output: str | Path | None = None, force
         con.close()
     if n_rows == 0:
         raise SourceError(f"{datafile}: the file has no rows")
-    unique = [name for name, _ in columns if distinct[name] == n_rows]
-    entity = next((c for c in unique if _ID_NAME.search(c)), unique[0] if unique else None)
     if entity is None:
         raise SourceError(f"{datafile}: no column has a unique value per row to use as the entity")
-    features = [name for name, type_ in columns if name != entity and is_numeric_type(type_)]
-    if not features:
+    if not numeric:
         raise SourceError(f"{datafile}: no numeric column to segment on besides {entity!r}")
-    target.write_text(_render(datafile, target, entity, features), encoding="utf-8")
+    choices = _choices(diagnosed)
+    if not choices.features:
+        raise SourceError(
+            f"{datafile}: every numeric column besides {entity!r} is constant: nothing to segment on"
+        )
+    target.write_text(_render(datafile, target, entity, choices), encoding="utf-8")
     return target
+
+
+@dataclass(frozen=True)
+class _Choices:
+    """What init keeps, leaves out and transforms, each with the reason its comment gives."""
+
+    features: list[str]
+    left_out: dict[str, str]
+    transforms: dict[str, str]
+
+
+def _choices(diagnosed: tuple[FeatureDiagnosis, ...]) -> _Choices:
+    """Leave out constant columns; propose log1p for heavy right skew on non-negative values
+    (the run's warning, :data:`segsql.steps.diagnostics.SKEWED`) when it brings the skew down."""
+    features, left_out, transforms = [], {}, {}
+    for d in diagnosed:
+        if d.constant:
+            left_out[d.feature] = "constant (one value in every row): it cannot separate anyone"
+            continue
+        features.append(d.feature)
+        after = d.skewness_transformed
+        if d.skewed and d.non_negative and after is not None and abs(after) < abs(d.skewness or 0):
+            transforms[d.feature] = (
+                f"skewness {d.skewness:.1f} on non-negative values, {after:.1f} after log1p"
+            )
+    return _Choices(features=features, left_out=left_out, transforms=transforms)
 
 
 def _comment(text: str) -> str:
@@ -75,7 +110,7 @@ def _comment(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]", lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
-def _render(datafile: Path, target: Path, entity: str, features: list[str]) -> str:
+def _render(datafile: Path, target: Path, entity: str, choices: _Choices) -> str:
     """The starter config: every value written by tomli-w, so any name reads back as it was."""
     name = re.sub(r"\W+", "_", datafile.stem).strip("_").lower() or "segments"
     try:
@@ -85,17 +120,25 @@ def _render(datafile: Path, target: Path, entity: str, features: list[str]) -> s
     path = relative.as_posix()
     if path.startswith("~"):  # a file called "~x.csv", not a home folder (config paths expand "~")
         path = "./" + path
-    config = {
-        "project": {"name": name, "database": name + ".duckdb"},
-        "sources": {"data": {"path": path}},
-        "features": {"entity": entity, "sql": "SELECT * FROM data", "columns": features},
+    start = {"project": {"name": name, "database": name + ".duckdb"}, "sources": {"data": {"path": path}}}
+    end = {
         "preprocess": {"scaling": "standard", "impute": "median"},
         "model": {"k": "auto", "k_range": [2, 10], "select": "silhouette", "random_state": 42},
         "output": {"dir": "out"},
     }
+    # tomli-w writes no comments: the [features] table is written key by key, each choice
+    # init made preceded by a comment line, every value and key still written by tomli-w
+    features = "[features]\n" + tomli_w.dumps({"entity": entity, "sql": "SELECT * FROM data"})
+    for column, why in choices.left_out.items():
+        features += _comment(f"# left out of columns: {column!r} is {why}") + "\n"
+    features += tomli_w.dumps({"columns": choices.features})
+    if choices.transforms:
+        features += "\n[features.transforms]\n"
+        for column, why in choices.transforms.items():
+            features += _comment(f"# {column!r}: {why}") + "\n" + tomli_w.dumps({column: "log1p"})
     head = (
         f"# segsql config written by `segsql init {_comment(datafile.name)}`.\n"
         f"# Edit it, then: segsql run {_comment(target.name)}\n"
         "# Every key is described in the segsql README.\n\n"
     )
-    return head + tomli_w.dumps(config)
+    return head + tomli_w.dumps(start) + "\n" + features + "\n" + tomli_w.dumps(end)

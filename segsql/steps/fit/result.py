@@ -24,6 +24,12 @@ class SweepPoint:
     davies_bouldin: float
     smallest_share: float
     chosen: bool
+    largest_share: float | None = None
+    # whether K meets [model] min_segment_share / max_segment_share (true when none is set)
+    meets_constraints: bool = True
+    # the criteria that rank this K best ("silhouette, elbow"; "… (allowed)": best of the K values
+    # meeting the constraints, when the criterion's overall best does not); None: no criterion
+    preferred_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,17 @@ from segsql.steps.fit import threads
 from segsql.steps.fit.result import StepCallback, SweepPoint
 from segsql.steps.fit.silhouette import silhouette_score
 
-__all__ = ["Sweep", "fit_estimator", "make_estimator", "silhouette", "sweep_k", "usable_ks"]
+__all__ = [
+    "CRITERIA",
+    "Choice",
+    "Sweep",
+    "choose",
+    "fit_estimator",
+    "make_estimator",
+    "silhouette",
+    "sweep_k",
+    "usable_ks",
+]
 
 
 # KMeans, MiniBatchKMeans or BisectingKMeans: scikit-learn ships no type information
@@ -69,6 +80,9 @@ class Sweep:
     points: dict[int, tuple[float, ...]]
     k: int
     k_choice: str
+    # per K: whether it meets the share constraints, and the criteria that rank it best
+    allowed: dict[int, bool] = field(default_factory=dict)
+    preferred_by: dict[int, str] = field(default_factory=dict)
 
     def table(self) -> tuple[SweepPoint, ...]:
         return tuple(
@@ -80,6 +94,9 @@ class Sweep:
                 davies_bouldin=p[3],
                 smallest_share=p[4],
                 chosen=kk == self.k,
+                largest_share=p[5],
+                meets_constraints=self.allowed.get(kk, True),
+                preferred_by=self.preferred_by.get(kk),
             )
             for kk, p in sorted(self.points.items())
         )
@@ -111,8 +128,15 @@ def sweep_k(
         if on_step:
             on_step(f"K sweep, K = {kk}", done, len(ks) + 1)
         fitted[kk], points[kk] = next(results)
-    k, k_choice = _choose(model, points)
-    return Sweep(fitted=fitted, points=points, k=k, k_choice=k_choice)
+    choice = choose(model, points)
+    return Sweep(
+        fitted=fitted,
+        points=points,
+        k=choice.k,
+        k_choice=choice.text,
+        allowed=choice.allowed,
+        preferred_by=choice.preferred_by,
+    )
 
 
 def fit_estimator(X: np.ndarray, model: ModelConfig, k: int, *, init: np.ndarray | None = None) -> Estimator:
@@ -148,37 +172,165 @@ def _metrics(X: np.ndarray, labels: np.ndarray, inertia: float, model: ModelConf
         float(calinski_harabasz_score(X, labels)),
         float(davies_bouldin_score(X, labels)),
         float(sizes[sizes > 0].min() / X.shape[0]),
+        float(sizes.max() / X.shape[0]),
     )
 
 
-def _choose(model: ModelConfig, points: dict[int, tuple[float, ...]]) -> tuple[int, str]:
-    if isinstance(model.k, int):
-        return model.k, f"fixed by the config: k = {model.k}"
+# the criteria that rank the K values, in the order k_choice names them; the first three by
+# (index in a sweep point, which end is better), the elbow by the knee of the inertia curve
+CRITERIA = ("silhouette", "calinski_harabasz", "davies_bouldin", "elbow")
+_RANKED = {"silhouette": (0, max), "calinski_harabasz": (2, max), "davies_bouldin": (3, min)}
+_LABEL = {
+    "silhouette": "highest silhouette",
+    "calinski_harabasz": "highest Calinski-Harabasz",
+    "davies_bouldin": "lowest Davies-Bouldin",
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The chosen K, why (``runs.k_choice``), and per K what ``k_sweep`` records."""
+
+    k: int
+    text: str
+    allowed: dict[int, bool]
+    preferred_by: dict[int, str]
+
+
+def choose(model: ModelConfig, points: dict[int, tuple[float, ...]]) -> Choice:
+    """Choose K from the sweep's metrics; say what every criterion preferred.
+
+    The share constraints (``[model] min_segment_share`` / ``max_segment_share``)
+    filter first: each criterion ranks only the K values that meet them (all of
+    them, said so, when none does). ``select = "consensus"`` takes the K that
+    the most criteria rank best; a tie goes to the tied K with the highest
+    silhouette (the best separated of the equally supported), then the smaller K.
+    A fixed ``k`` is kept whatever the criteria say; they are still recorded.
+    """
     ks = sorted(points)
     span = f"K = {ks[0]}..{ks[-1]}"
-    if model.select == "elbow":
-        knee = _knee(ks, [points[k][1] for k in ks])
+    ruled_out = {k: _ruled_out(model, points[k]) for k in ks}
+    allowed = {k: ruled_out[k] is None for k in ks}
+    candidates = [k for k in ks if allowed[k]]
+    overall = {c: _best(c, ks, points) for c in CRITERIA}
+    if candidates:
+        among = {c: _best(c, candidates, points) for c in CRITERIA if c != "elbow"}
+        # the knee is a property of the whole inertia curve: a ruled-out knee is not moved
+        among["elbow"] = overall["elbow"] if overall["elbow"] in candidates else None
+        scope = span + (" meeting the constraints" if len(candidates) < len(ks) else "")
+    else:
+        among, candidates = dict(overall), ks
+        scope = f"{span} (none meets the constraints: {ruled_out[ks[0]]} at K = {ks[0]}; all were considered)"
+    preferred_by = {}
+    for k in ks:
+        names = [c for c in CRITERIA if overall[c] == k]
+        names += [f"{c} (allowed)" for c in CRITERIA if among[c] == k and overall[c] != k]
+        if names:
+            preferred_by[k] = ", ".join(names)
+
+    if isinstance(model.k, int):
+        k = model.k
+        head = f"fixed by the config: k = {k}"
+        if ruled_out.get(k):
+            head += f" (does not meet the constraints: {ruled_out[k]})"
+    elif model.select == "consensus":
+        k, head = _consensus(among, points, candidates, scope)
+    elif model.select == "elbow":
+        knee = among["elbow"]
         if knee is not None:
-            return (
-                knee,
-                f"auto by elbow: the knee of the inertia curve over {span} is at K = {knee}",
+            k, head = knee, f"auto by elbow: the knee of the inertia curve over {span} is at K = {knee}"
+        else:
+            k = among["silhouette"] or candidates[0]
+            why = "no knee" if overall["elbow"] is None else f"the knee (K = {overall['elbow']}) is ruled out"
+            head = (
+                f"auto by elbow: {why} over {span}, so the highest silhouette ({points[k][0]:.4f}) of {scope}"
             )
-        best = max(ks, key=lambda k: (points[k][0], -k))
-        return (
-            best,
-            f"auto by elbow: no knee over {span}, so the highest silhouette ({points[best][0]:.4f})",
-        )
-    index, better, label = {
-        "silhouette": (0, max, "highest silhouette"),
-        "calinski_harabasz": (2, max, "highest Calinski-Harabasz"),
-        "davies_bouldin": (3, min, "lowest Davies-Bouldin"),
-    }[model.select]
-    # ties go to the smaller K
-    best = better(ks, key=lambda k: (points[k][index], -k if better is max else k))
-    return (
-        best,
-        f"auto by {model.select}: K = {best} has the {label} ({points[best][index]:.4f}) of {span}",
+    else:
+        k = among[model.select] or candidates[0]
+        index = _RANKED[model.select][0]
+        value = f"{points[k][index]:.4f}"
+        head = f"auto by {model.select}: K = {k} has the {_LABEL[model.select]} ({value}) of {scope}"
+    return Choice(
+        k=k,
+        text=head + "; " + _criteria_said(overall, among, ruled_out, k),
+        allowed=allowed,
+        preferred_by=preferred_by,
     )
+
+
+def _consensus(
+    among: dict[str, int | None], points: dict[int, tuple[float, ...]], candidates: list[int], scope: str
+) -> tuple[int, str]:
+    votes: dict[int, list[str]] = {}
+    for criterion in CRITERIA:
+        if among[criterion] is not None:
+            votes.setdefault(among[criterion], []).append(criterion)  # type: ignore[arg-type]
+    if not votes:  # every silhouette undefined: nothing ranks, the smallest K is the least claim
+        return candidates[0], f"auto by consensus: no criterion ranks {scope}, so the smallest K"
+    most = max(len(v) for v in votes.values())
+    tied = sorted(k for k, v in votes.items() if len(v) == most)
+    k = max(tied, key=lambda kk: (_finite(points[kk][0]), -kk))
+    by = f"{', '.join(votes[k])} ({most} of {len(CRITERIA)} criteria)"
+    head = f"auto by consensus: K = {k}, ranked best by {by} of {scope}"
+    if len(tied) > 1:
+        others = ", ".join(f"K = {kk}" for kk in tied if kk != k)
+        head += f", tied with {others} and taken for its higher silhouette"
+    return k, head
+
+
+def _criteria_said(
+    overall: dict[str, int | None], among: dict[str, int | None], ruled_out: dict[int, str | None], k: int
+) -> str:
+    """What each criterion preferred, and whether they disagreed with one another or with K."""
+    said = []
+    for criterion in CRITERIA:
+        best = overall[criterion]
+        if best is None:
+            said.append(f"{criterion}: no knee" if criterion == "elbow" else f"{criterion}: undefined")
+            continue
+        text = f"{criterion} preferred K = {best}"
+        if ruled_out[best]:
+            allowed = among[criterion]
+            then = f"; best allowed K = {allowed}" if allowed is not None else ""
+            text += f" (ruled out: {ruled_out[best]}{then})"
+        said.append(text)
+    preferred = {best for best in overall.values() if best is not None}
+    agree = preferred == {k}
+    return "; ".join(said) + ("; the criteria agree" if agree else "; the criteria disagree")
+
+
+def _ruled_out(model: ModelConfig, point: tuple[float, ...]) -> str | None:
+    """Why a K fails the share constraints (None: it meets them)."""
+    low, high = model.min_segment_share, model.max_segment_share
+    if low is not None and point[4] < low:
+        return f"smallest segment {_percent(point[4])} < min_segment_share {_percent(low)}"
+    if high is not None and point[5] > high:
+        return f"largest segment {_percent(point[5])} > max_segment_share {_percent(high)}"
+    return None
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage, to three significant digits.
+
+    >>> _percent(0.03), _percent(0.0296), _percent(0.5)
+    ('3%', '2.96%', '50%')
+    """
+    return f"{share * 100:.3g}%"
+
+
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else -math.inf
+
+
+def _best(criterion: str, ks: list[int], points: dict[int, tuple[float, ...]]) -> int | None:
+    """The K that ``criterion`` ranks best among ``ks`` (ties: the smaller K); None when none ranks."""
+    if criterion == "elbow":
+        return _knee(ks, [points[k][1] for k in ks])
+    index, better = _RANKED[criterion]
+    ranked = [k for k in ks if math.isfinite(points[k][index])]
+    if not ranked:
+        return None
+    return better(ranked, key=lambda k: (points[k][index], -k if better is max else k))
 
 
 def _knee(ks: list[int], inertias: list[float]) -> int | None:
