@@ -2,7 +2,7 @@
 --         apart and what to do about it, and the 99th percentile of its members' distances
 --         to its centroid (beyond it, a scored row is an outlier).
 -- inputs:     segsql_labels; segsql_names_in(segment, name, description, recommendation), chosen
---             by segsql.steps.naming
+--             by segsql.steps.naming (recommendation NULL: no [[recommendations]] rule matched)
 -- output:     TEMP TABLE segsql_segment_summary, one row per segment, in segment order
 CREATE OR REPLACE TEMP TABLE segsql_segment_summary AS
 SELECT l.segment, count(*) AS size,
