@@ -6,6 +6,7 @@ The public API is a handful of verbs; each takes a config (a path or a
     import segsql
     result = segsql.run("data/customers.toml")      # → RunResult
     result.segment_summary                          # a Polars frame
+    segsql.publish("data/customers.toml", run_id=result.run_id)  # to its [[publish]] targets
 
 See the README for the config keys and the output tables.
 """
@@ -17,6 +18,7 @@ from segsql.diff import Diff, diff
 from segsql.errors import ConfigError, DatabaseError, DataError, QueryError, SegsqlError, SourceError
 from segsql.history import list_runs, query
 from segsql.pipeline import RunResult, ValidationResult, run, validate
+from segsql.publish import PublishError, PublishResult, publish
 from segsql.report import Report, write_report
 from segsql.scoring.export import export_sql
 from segsql.scoring.score import ScoreSummary, score
@@ -34,11 +36,14 @@ __all__ = [
     "export_sql",
     "write_report",
     "diff",
+    "publish",
     "RunResult",
     "ValidationResult",
     "ScoreSummary",
     "Report",
     "Diff",
+    "PublishResult",
+    "PublishError",
     "load_config",
     "config_from_dict",
     "Config",

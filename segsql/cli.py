@@ -14,6 +14,7 @@ import functools
 import json
 import os
 import sys
+import textwrap
 import traceback
 import unicodedata
 from collections.abc import Callable
@@ -36,8 +37,10 @@ from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
 import segsql as api
+from segsql.config import as_config
 from segsql.errors import SavedThenInterrupted, SegsqlError, environment_error
 from segsql.steps.fit import threads as fit_threads
+from segsql.steps.naming import Labels, feature_noun
 from segsql.version import __version__
 
 
@@ -159,7 +162,7 @@ def run(
             display.stop()
     if not quiet:
         try:
-            _print_run(result)
+            _print_run(result, labels=as_config(config).features.labels)
         except KeyboardInterrupt as exc:  # while printing: the run is already saved
             raise SavedThenInterrupted(run_id=result.run_id) from exc
 
@@ -176,6 +179,8 @@ def validate(config: ConfigArg) -> None:
     _say(out, f"  features: {', '.join(checked.columns)}")
     if nulls:
         _say(out, f"  NULLs (imputed or dropped as configured): {nulls}")
+    for warning in checked.warnings:
+        _say(err, f"Warning: {warning}")
 
 
 @app.command(cls=_Command)
@@ -214,6 +219,22 @@ def report(
     """Rewrite the HTML report and the charts of a run from the database (read-only)."""
     written = api.write_report(config, run_id=run_id)
     _say(out, f"Report of run {written.run_id}: {written.html} ({len(written.charts)} charts beside it)")
+
+
+@app.command(cls=_Command)
+@_handle_errors
+def publish(
+    config: ConfigArg,
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="The run to publish (default: the latest successful run).")
+    ] = None,
+) -> None:
+    """(Re)publish a run's tables to the config's [[publish]] targets: replaces that run's partition."""
+    result = api.publish(config, run_id=run_id)
+    for table in result.tables:
+        version = "" if table.version is None else f", version {table.version}"
+        rows = f"{table.rows} rows{version}"
+        _say(out, f"Published run {result.run_id} {table.table} → {table.target} ({rows})")
 
 
 @app.command(cls=_Command)
@@ -292,9 +313,15 @@ def export_sql(
     run: Annotated[
         int | None, typer.Option("--run", help="The run whose model to export (default: the latest).")
     ] = None,
+    rules: Annotated[
+        bool,
+        typer.Option(
+            "--rules", help="Export the segments' SQL rules (a CASE per row), not the scoring query."
+        ),
+    ] = False,
 ) -> None:
     """Print one standalone scoring query, the model's numbers written in, for another engine."""
-    sys.stdout.write(api.export_sql(config, dialect=dialect, table=table, run_id=run))
+    sys.stdout.write(api.export_sql(config, dialect=dialect, table=table, run_id=run, rules=rules))
 
 
 def _progress(quiet: bool) -> _Display | None:
@@ -423,16 +450,29 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _print_run(result: Any) -> None:
+# past this many features a table of means would truncate every cell: the summary says, per
+# segment, its size and its strongest contrasts in words instead
+_WIDE = 6
+
+
+def _say_fitted(console: Console, line: str, *, indent: str = "") -> None:
+    """Print ``line`` wrapped to the console's width (later lines indented by ``indent``):
+    a long path or sentence is wrapped, never cut."""
+    width = max(40, console.width)
+    for part in textwrap.wrap(_visible(line), width=width, subsequent_indent=indent, break_on_hyphens=False):
+        console.print(Text(part))
+
+
+def _print_run(result: Any, *, labels: Labels | None = None) -> None:
     rows = result.tables["runs"].row(0, named=True)
     total = sum(result.timings.values())
-    _say(
+    _say_fitted(
         out,
         f"Run {result.run_id}: {rows['input_rows']} rows, {len(json.loads(rows['features']))} features, "
         f"K = {result.k}, {total:.2f} s → {result.database} (schema {result.schema})",
     )
-    _say(out, f"K: {result.k_choice}")
-    _say(out, _timings_line(result.timings, rows))
+    _say_fitted(out, f"K: {result.k_choice}", indent="   ")
+    _say_fitted(out, _timings_line(result.timings, rows), indent="   ")
     names = ("K", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "smallest_share")
     sweep = _table([(name, "right") for name in names])
     for p in result.k_sweep.sort("k").iter_rows(named=True):
@@ -448,30 +488,61 @@ def _print_run(result: Any) -> None:
         )
     out.print(sweep)
     features = json.loads(rows["features"])
-    means = result.profiles.pivot(on="feature", index="segment", values="mean")
-    summary = result.segment_summary.sort("segment").join(means, on="segment", how="left")
-    table = _table(
-        [
-            (name, "left" if name == "name" else "right")
-            for name in ("segment", "name", "size", "share", *features)
-        ]
-    )
-    table.columns[1].no_wrap = True
-    for s in summary.iter_rows(named=True):
-        _row(
-            table,
-            str(s["segment"]),
-            s["name"],
-            str(s["size"]),
-            f"{s['share']:.1%}",
-            *(_cell(s.get(f)) for f in features),
+    if len(features) > _WIDE:
+        _print_contrasts(result, labels or {})
+    else:
+        means = result.profiles.pivot(on="feature", index="segment", values="mean")
+        summary = result.segment_summary.sort("segment").join(means, on="segment", how="left")
+        table = _table(
+            [
+                (name, "left" if name == "name" else "right")
+                for name in ("segment", "name", "size", "share", *features)
+            ]
         )
-    _say(out, "Segments (feature means in original units):")
-    out.print(table)
+        table.columns[1].no_wrap = True
+        for s in summary.iter_rows(named=True):
+            _row(
+                table,
+                str(s["segment"]),
+                s["name"],
+                str(s["size"]),
+                f"{s['share']:.1%}",
+                *(_cell(s.get(f)) for f in features),
+            )
+        _say(out, "Segments (feature means in original units):")
+        out.print(table)
     if result.report is not None:
-        _say(out, f"Report: {result.report}")
+        _say_fitted(out, f"Report: {result.report}")
     for warning in result.warnings:
-        _say(err, f"Warning: {warning}")
+        _say(err, f"Warning: {warning}")  # one line each: logs are grepped
+
+
+def _print_contrasts(result: Any, labels: Labels) -> None:
+    """Per segment: number, size and share, name, then its 3 strongest contrasts (by |z| in the
+    model's space) in words, with the means in original units."""
+    _say_fitted(
+        out, "Segments (size, name, and the 3 features that set each apart most; means in original units):"
+    )
+    profiles = result.profiles
+    strength = "z_model" if "z_model" in profiles.columns else "z"
+    for s in result.segment_summary.sort("segment").iter_rows(named=True):
+        _say_fitted(
+            out, f"{s['segment']}: {s['size']} entities ({s['share']:.1%}) · {s['name']}", indent="    "
+        )
+        top = (
+            profiles.filter(pl.col("segment") == s["segment"], pl.col(strength).is_not_null())
+            .sort(pl.col(strength).abs(), descending=True)
+            .head(3)
+        )
+        for c in top.iter_rows(named=True):
+            z = c[strength]
+            side = "above" if z > 0 else "below"
+            _say_fitted(
+                out,
+                f"  - {feature_noun(c['feature'], labels)} {side} the rest: {_cell(c['mean'])} against "
+                f"{_cell(c['overall_mean'])} overall (z {z:+.2f})",
+                indent="    ",
+            )
 
 
 def _print_diff(d: api.Diff) -> None:

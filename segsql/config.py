@@ -45,7 +45,7 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 Scaling = Literal["standard", "minmax", "robust", "none"]
 Impute = Literal["error", "mean", "median", "zero", "drop"]
 Transform = Literal["log1p", "sqrt", "none"]
-Select = Literal["silhouette", "elbow", "calinski_harabasz", "davies_bouldin"]
+Select = Literal["silhouette", "elbow", "calinski_harabasz", "davies_bouldin", "consensus"]
 Algorithm = Literal["kmeans", "minibatch", "bisecting"]
 Level = Literal["high", "low", "above", "below", "typical"]
 
@@ -113,14 +113,86 @@ class ProjectConfig(_Section):
 
 
 class SourceConfig(_Section):
+    """``[sources.X]``: a file (or a glob, or a hive-partitioned Parquet folder), a DuckDB table,
+    a Delta table (``format = "delta"``, ``path``) or an Iceberg table (``format = "iceberg"``,
+    ``table`` in a ``catalog``). README, "Lake sources"."""
+
     path: str | None = None
     table: str | None = None
-    format: Literal["csv", "parquet", "json"] | None = None
+    format: Literal["csv", "parquet", "json", "delta", "iceberg"] | None = None
+    # Delta time travel: a version number, or the version current at a time (UTC unless it says)
+    version: int | None = Field(None, ge=0)
+    timestamp: Annotated[datetime, Field(strict=False)] | None = None
+    # Iceberg: a table of pyiceberg catalog properties, or the name of a catalog in the user's
+    # pyiceberg configuration (~/.pyiceberg.yaml, PYICEBERG_CATALOG__… variables)
+    catalog: dict[str, str] | str | None = None
+    snapshot_id: int | None = None
+
+    @field_validator("catalog", mode="before")
+    @classmethod
+    def _properties(cls, value: Any) -> Any:
+        # pyiceberg's properties are strings; TOML may give a number or a flag ("true", as pyiceberg reads it)
+        if isinstance(value, dict):
+            properties = {}
+            for key, item in value.items():
+                if not isinstance(item, str | int | float):
+                    raise ValueError(
+                        f"the property {key!r} must be a string, a number or true/false (got {item!r})"
+                    )
+                properties[key] = str(item).lower() if isinstance(item, bool) else str(item)
+            return properties
+        if value is not None and not isinstance(value, str):
+            raise ValueError(
+                'must be a table of pyiceberg catalog properties ({ type = "sql", uri = … }) '
+                f"or the name of a catalog in your pyiceberg configuration (got {value!r})"
+            )
+        return value
+
+    @field_validator("timestamp", mode="before")
+    @classmethod
+    def _when(cls, value: Any) -> Any:
+        if value is None:  # a config dumped and validated again (with_as_of, with_model)
+            return value
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                value = None
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day)
+        raise ValueError(
+            "must be a date or a date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS, with an offset or in UTC)"
+        )
 
     @model_validator(mode="after")
     def _one_of(self) -> SourceConfig:
-        if (self.path is None) == (self.table is None):
+        if self.format == "iceberg":
+            if self.path is not None:
+                raise _KeyedError(
+                    "path", 'an Iceberg source is named by `table = "namespace.name"`, not a path'
+                )
+            if self.table is None:
+                raise _KeyedError("table", 'is required with format = "iceberg" ("namespace.name")')
+            if len(self.table.split(".")) < 2 or not all(self.table.split(".")):
+                raise _KeyedError("table", f'must be "namespace.name" (got {self.table!r})')
+            if self.catalog is None:
+                raise _KeyedError("catalog", "is required")
+        elif self.format == "delta" and self.table is not None:
+            raise _KeyedError("table", "a Delta source is read from its folder: give `path`, not `table`")
+        elif (self.path is None) == (self.table is None):
             raise ValueError("give exactly one of `path` or `table`")
+        if self.format != "delta":
+            for key in ("version", "timestamp"):
+                if getattr(self, key) is not None:
+                    raise _KeyedError(key, 'is time travel in a Delta table: only with format = "delta"')
+        elif self.version is not None and self.timestamp is not None:
+            raise _KeyedError("timestamp", "give `version` or `timestamp`, not both")
+        if self.format != "iceberg":
+            for key in ("catalog", "snapshot_id"):
+                if getattr(self, key) is not None:
+                    raise _KeyedError(key, 'is for an Iceberg table: only with format = "iceberg"')
         return self
 
 
@@ -259,6 +331,24 @@ class ModelConfig(_Section):
     random_state: int = 42
     metric_sample: int = Field(10000, ge=0)
     sweep_sample: int = Field(100000, ge=0)
+    # constraints a chosen K must meet (README, "Choosing K"): the smallest segment's share of
+    # the rows at least min_segment_share, the largest's at most max_segment_share
+    min_segment_share: float | None = None
+    max_segment_share: float | None = None
+
+    @model_validator(mode="after")
+    def _shares(self) -> ModelConfig:
+        low, high = self.min_segment_share, self.max_segment_share
+        if low is not None and not 0 < low < 1:
+            raise _KeyedError("min_segment_share", f"must be above 0 and below 1 (got {low})")
+        if high is not None and not 0 < high <= 1:
+            raise _KeyedError("max_segment_share", f"must be above 0 and at most 1 (got {high})")
+        if low is not None and high is not None and low >= high:
+            raise _KeyedError(
+                "min_segment_share",
+                f"must be below max_segment_share ({low} >= {high}): no K could meet both",
+            )
+        return self
 
     @field_validator("random_state")
     @classmethod
@@ -346,11 +436,17 @@ class ModelConfig(_Section):
 class OutputConfig(_Section):
     dir: str = "out"
     report: bool = True
+    # a segment with fewer members publishes no quantiles (median, p05…p95, min, max, std):
+    # NULL in profiles, not drawn in the report (README, "Small segments"); None = off
+    min_group: int | None = Field(None, ge=1)
 
 
 class SegmentsConfig(_Section):
     threshold: float = Field(0.5, gt=0)
     names: dict[str, str] = {}
+    # a segment of fewer entities is merged into its nearest segment before the write-back
+    # (README, "Small segments"); None = off
+    min_size: int | None = Field(None, ge=1)
 
     @field_validator("names")
     @classmethod
@@ -383,9 +479,104 @@ class LifecycleConfig(_Section):
     drift_warn: float = Field(0.2, gt=0)
 
 
+class RulesConfig(_Section):
+    """``[rules]``: each segment as a SQL rule from a shallow decision tree (README, "Segment rules")."""
+
+    # the tree's depth: a rule is an OR of paths of at most this many conditions
+    max_depth: int = Field(3, ge=1, le=8)
+
+
 class RuleConfig(_Section):
     when: dict[str, Level] = Field(min_length=1)
     say: str = Field(min_length=1)
+
+
+# the output tables a run writes, in order: the write-back's list (segsql.steps.writeback), kept
+# here, below it, so that `[[publish]] tables` can be checked at load
+OUTPUT_TABLES = (
+    "runs",
+    "k_sweep",
+    "scaler",
+    "centroids",
+    "segments",
+    "profiles",
+    "segment_summary",
+    "projection",
+    "segment_lineage",
+    "segment_transitions",
+    "drift",
+    "feature_bins",
+    "segment_rules",
+    "diagnostics",
+)
+
+
+def _property(value: Any) -> Any:
+    """A catalog property as pyiceberg reads it: a number or a flag as text (``true``)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value) if isinstance(value, int | float) else value
+
+
+class PublishConfig(_Section):
+    """One ``[[publish]]`` target: where a run's output tables go after its commit (README, "Publishing")."""
+
+    format: Literal["parquet", "delta", "iceberg"]
+    # a folder (Parquet, Delta) holding one table per output table, relative to the config
+    path: str | None = Field(None, min_length=1)
+    # Iceberg: a catalog name from the user's pyiceberg configuration, or the catalog's properties
+    catalog: str | dict[str, str] | None = None
+    namespace: str | None = Field(None, min_length=1)
+    tables: list[str] | None = None
+
+    @field_validator("tables")
+    @classmethod
+    def _known(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError(
+                f"is empty: leave it out to publish every output table ({', '.join(OUTPUT_TABLES)})"
+            )
+        for name in value:
+            if name not in OUTPUT_TABLES:
+                raise ValueError(f"{name!r} is not an output table (they are: {', '.join(OUTPUT_TABLES)})")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a table twice")
+        return value
+
+    @field_validator("catalog", mode="before")
+    @classmethod
+    def _catalog(cls, value: Any) -> Any:
+        # pyiceberg's properties are strings; TOML may give a number or a flag (as [sources.X] catalog)
+        if isinstance(value, dict):
+            return {key: _property(item) for key, item in value.items()}
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: give a catalog name, or a table of pyiceberg catalog properties")
+        return value
+
+    @model_validator(mode="after")
+    def _target(self) -> PublishConfig:
+        if self.format == "iceberg":
+            if self.path is not None:
+                raise _KeyedError(
+                    "path", 'format = "iceberg" publishes through `catalog` and `namespace`, not a path'
+                )
+            for key in ("catalog", "namespace"):
+                if getattr(self, key) is None:
+                    raise _KeyedError(key, f'format = "iceberg" needs `{key}`')
+            return self
+        for key in ("catalog", "namespace"):
+            if getattr(self, key) is not None:
+                raise _KeyedError(key, f'is for format = "iceberg"; format = "{self.format}" takes a `path`')
+        if self.path is None:
+            raise _KeyedError("path", f'format = "{self.format}" needs `path`, the folder to publish to')
+        return self
+
+    @property
+    def published(self) -> tuple[str, ...]:
+        """The tables this target receives: ``tables``, or every output table."""
+        return tuple(self.tables) if self.tables is not None else OUTPUT_TABLES
 
 
 class _Root(_Section):
@@ -398,6 +589,8 @@ class _Root(_Section):
     segments: SegmentsConfig = SegmentsConfig()
     recommendations: list[RuleConfig] = []
     lifecycle: LifecycleConfig = LifecycleConfig()
+    publish: list[PublishConfig] = []
+    rules: RulesConfig = RulesConfig()
 
     @field_validator("sources")
     @classmethod
@@ -443,10 +636,12 @@ class Config:
     features = property(lambda self: self._root.features)
     preprocess = property(lambda self: self._root.preprocess)
     model = property(lambda self: self._root.model)
+    rules = property(lambda self: self._root.rules)
     output = property(lambda self: self._root.output)
     segments = property(lambda self: self._root.segments)
     recommendations = property(lambda self: self._root.recommendations)
     lifecycle = property(lambda self: self._root.lifecycle)
+    publish = property(lambda self: self._root.publish)
 
     @property
     def name(self) -> str:

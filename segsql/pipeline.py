@@ -18,20 +18,23 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from segsql import report, sources, sql
+from segsql import publish, report, sources, sql
 from segsql.config import Config, as_config
 from segsql.connection import connect, read_only_transaction
 from segsql.errors import SavedThenInterrupted
 from segsql.session import Progress, Session, open_session
 from segsql.steps import (
+    diagnostics,
     drift,
     features,
     fit,
+    guard,
     lifecycle,
     naming,
     preprocess,
     profiles,
     projection,
+    rules,
     stability,
     writeback,
 )
@@ -61,20 +64,24 @@ STEPS: tuple[Step, ...] = (
     Step("features", features.build, read_only=True),
     Step("rules", naming.check, timed=False),
     Step("preprocess", preprocess.fit),
+    Step("diagnostics", diagnostics.diagnose),  # README, "Diagnostics"
     Step("matrix", fit.prepare),
     Step("model", fit.fit),
     Step("lifecycle", lifecycle.match),
+    Step("guard", guard.guard, when=lambda config: config.segments.min_size is not None),  # min_size
     Step("stability", stability.measure, when=lambda config: config.lifecycle.stability > 0),
     Step("drift", drift.measure),
     Step("profiles", profiles.build),
     Step("names", naming.name_segments),
+    Step("segment_rules", rules.fit),  # README, "Segment rules"
     Step("projection", projection.build),
     Step("writeback", writeback.save),
+    Step("publish", publish.step, when=lambda config: bool(config.publish)),  # README, "Publishing"
     # after the commit: a report that fails leaves the run's tables whole, and says so
     Step("report", report.step, when=lambda config: config.output.report),
 )
 # what `validate` runs: everything that reads the inputs, nothing that fits or writes
-CHECKS: tuple[Step, ...] = STEPS[: [s.name for s in STEPS].index("preprocess") + 1]
+CHECKS: tuple[Step, ...] = STEPS[: [s.name for s in STEPS].index("diagnostics") + 1]
 
 
 def _execute(session: Session, steps: tuple[Step, ...]) -> dict[str, Any]:
@@ -184,6 +191,8 @@ class ValidationResult:
     columns: tuple[str, ...]
     n_rows: int
     null_counts: dict[str, int] = field(default_factory=dict)
+    # what a run would be told before fitting: the preprocessing's and the diagnostics' warnings
+    warnings: tuple[str, ...] = ()
 
 
 def run(
@@ -250,4 +259,5 @@ def validate(
         columns=checked.columns,
         n_rows=results["preprocess"].n_rows,
         null_counts=dict(zip(checked.columns, checked.null_counts, strict=True)),
+        warnings=results["preprocess"].warnings + results["diagnostics"].warnings,
     )

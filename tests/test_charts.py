@@ -37,6 +37,7 @@ HEATMAP = pl.DataFrame({
     "mean": [90.0, 5.0, 30.0, 6.0],
     "overall_mean": [66.0, 5.4, 66.0, 5.4],
     "z": [1.4, -0.1, -1.4, None],
+    "z_model": [1.9, -0.2, -1.9, None],
 })  # fmt: skip
 
 DISTRIBUTIONS = pl.DataFrame({
@@ -114,10 +115,12 @@ def test_k_metrics_draws_one_panel_per_metric_and_nan_becomes_null():
 def test_the_heatmap_is_coloured_by_z_and_labelled_with_the_mean():
     spec = charts.heatmap(HEATMAP).to_dict()
     rect, text = spec["layer"]
-    assert rect["encoding"]["color"]["field"] == "z"
-    assert rect["encoding"]["color"]["scale"]["domain"] == [-1.4, 1.4]
+    assert rect["encoding"]["color"]["field"] == "z_model"  # the contrast in the model's space
+    assert rect["encoding"]["color"]["scale"]["domain"] == [-1.9, 1.9]
     assert text["encoding"]["text"]["field"] == "mean"
-    assert spec["layer"][0]["encoding"]["x"]["sort"] == ["income", "visits"]
+    # a row per feature (every feature shown, however many), a column per segment
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["income", "visits"]
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == [LABELS[1], LABELS[2]]
 
 
 def test_segments_keep_one_colour_across_charts():
@@ -142,13 +145,13 @@ def test_a_segments_colour_follows_its_number_when_a_run_skips_numbers():
 
 def test_distributions_draw_boxes_from_quantiles_not_rows():
     spec = charts.distributions(DISTRIBUTIONS).to_dict()
-    layers = spec["spec"]["layer"]
+    assert len(spec["vconcat"]) == 2  # a panel per feature, each with an axis of its own
+    layers = spec["vconcat"][0]["layer"]
     fields = {
         (layer["encoding"]["x"]["field"], layer["encoding"].get("x2", {}).get("field")) for layer in layers
     }
     assert ("p25", "p75") in fields and ("p05", "p95") in fields
     assert ("median", None) in fields and ("min", None) in fields and ("max", None) in fields
-    assert spec["resolve"]["scale"]["x"] == "independent"
     assert len(_rows(spec)) == DISTRIBUTIONS.height
 
 

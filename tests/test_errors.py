@@ -69,6 +69,16 @@ RFM = 'source = "{}"\ntimestamp = "{}"\namount = "a"\nas_of = 2024-01-01'
 SALES = "id,at,a\n1,2024-03-05 08:00:00,5.0\n2,2024-03-06 09:00:00,7.5\n"
 
 
+# the log of an empty Delta table (version 0: its protocol and schema, `id BIGINT`), as delta-rs writes it
+DELTA_LOG = (
+    '{"protocol":{"minReaderVersion":1,"minWriterVersion":2}}\n'
+    '{"metaData":{"id":"88d31f22-4857-42de-98b4-326226b3f559","format":{"provider":"parquet","options":{}},'
+    '"schemaString":"{\\"type\\":\\"struct\\",\\"fields\\":[{\\"name\\":\\"id\\",\\"type\\":\\"long\\",'
+    '\\"nullable\\":true,\\"metadata\\":{}}]}","partitionColumns":[],"createdTime":1700000000000,'
+    '"configuration":{}}}\n'
+)
+
+
 def _people(rows: str, header: str = "id,a,b,name") -> str:
     return header + "\n" + textwrap.dedent(rows).strip() + "\n"
 
@@ -361,6 +371,56 @@ CASES = [
     Case("diff-in-memory", "`segsql diff` on a config whose database is \":memory:\"",
          ('":memory:"', "no runs"), sections={"project": 'name = "bad"\ndatabase = ":memory:"'},
          command="diff", args=("diff", "{config}")),
+    # --- issue 12: reruns ---
+    Case("publish-unknown-table", "`[[publish]] tables` names a table segsql does not write",
+         ("bad.toml", "[publish.0] tables", "'segment'", "not an output table"),
+         sections={"[publish]": 'format = "parquet"\npath = "lake"\ntables = ["segment"]'}),
+    Case("publish-unknown-format", "`[[publish]] format` is not parquet, delta or iceberg",
+         ("bad.toml", "[publish.0] format", "'csv'"),
+         sections={"[publish]": 'format = "csv"\npath = "lake"'}),
+    Case("publish-iceberg-without-namespace", "an Iceberg `[[publish]]` target without a namespace",
+         ("bad.toml", "[publish.0] namespace", "needs"),
+         sections={"[publish]": 'format = "iceberg"\ncatalog = "lake"'}),
+    Case("publish-parquet-with-catalog", "a Parquet `[[publish]]` target given an Iceberg catalog",
+         ("bad.toml", "[publish.0] catalog", "iceberg"),
+         sections={"[publish]": 'format = "parquet"\npath = "lake"\ncatalog = "lake"'}),
+    Case("publish-path-is-a-file", "a run whose `[[publish]] path` is a file: saved, not published",
+         ("run 1 was saved", "publishing to parquet", "lake", "segsql publish", "bad.toml --run 1 to retry"),
+         sections={"[publish]": 'format = "parquet"\npath = "lake"'}, files={"lake": "not a folder"}),
+    Case("publish-no-target", "`segsql publish` on a config without a `[[publish]]` target",
+         ("bad.toml", "[[publish]]"), command="publish", after_run=True, args=("publish", "{config}")),
+    Case("publish-no-such-run", "`segsql publish --run` of a run the database does not hold",
+         ("run.duckdb", "no successful run 7"), command="publish", after_run=True,
+         sections={"[publish]": 'format = "parquet"\npath = "lake"'},
+         args=("publish", "{config}", "--run", "7")),
+    # --- issue 12: lakehouse ---
+    Case("delta-version-and-timestamp", "a Delta source with both `version` and `timestamp`",
+         ("bad.toml", "[sources.people] timestamp", "not both"),
+         sections={"sources.people": 'path = "lake"\nformat = "delta"\nversion = 0\ntimestamp = 2024-01-01'}),
+    Case("snapshot-id-on-a-csv-source", "`snapshot_id` on a source that is not Iceberg (`segsql validate`)",
+         ("bad.toml", "[sources.people] snapshot_id", 'format = "iceberg"'), command="validate",
+         sections={"sources.people": 'path = "people.csv"\nsnapshot_id = 3'}),
+    Case("iceberg-table-not-qualified", "an Iceberg `table` without its namespace",
+         ("bad.toml", "[sources.people] table", '"namespace.name"', "'people'"),
+         sections={"sources.people": 'format = "iceberg"\ntable = "people"\ncatalog = "default"'}),
+    Case("delta-table-missing", "a Delta source whose folder holds no Delta table",
+         ("nowhere", "no Delta table there", "[sources.people] path = 'nowhere'"),
+         sections={"sources.people": 'path = "nowhere"\nformat = "delta"'}),
+    Case("delta-version-missing", "a Delta `version` the table does not have yet (`segsql validate`)",
+         ("[sources.people] version = 3", "versions up to 0"), command="validate",
+         sections={"sources.people": 'path = "lake"\nformat = "delta"\nversion = 3'},
+         files={"lake/_delta_log/": "", "lake/_delta_log/00000000000000000000.json": DELTA_LOG}),
+    Case("delta-folder-read-as-parquet", "a Delta table's folder given as a plain (Parquet) path",
+         ("lake: is a Delta table", 'format = "delta"', "[sources.people] path = 'lake'"),
+         sections={"sources.people": 'path = "lake"'},
+         files={"lake/_delta_log/": "", "lake/_delta_log/00000000000000000000.json": DELTA_LOG}),
+    Case("parquet-folder-without-files", "a source folder that holds no Parquet files",
+         ("empty", "holds no Parquet files", "[sources.people] path = 'empty'"),
+         sections={"sources.people": 'path = "empty"'}, files={"empty/": ""}),
+    Case("iceberg-table-missing", "an Iceberg table the catalog does not have",
+         ("[sources.people] table = 'shop.nope'", "no such table"),
+         sections={"sources.people": 'format = "iceberg"\ntable = "shop.nope"\n'
+                   'catalog = { type = "sql", uri = "sqlite:///catalog.db", warehouse = "wh" }'}),
 ]  # fmt: skip
 
 

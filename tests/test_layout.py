@@ -17,10 +17,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("segsql.config", "segsql.sql"),
     ("segsql.connection",),
     ("segsql.session",),
-    ("segsql.sources", "segsql.history", "segsql.starter"),
+    # what reads and writes around a run: sources in, history, diffs and publishing out
+    ("segsql.sources", "segsql.history", "segsql.diff", "segsql.publish"),
     ("segsql.scoring",),  # the saved model, the replay builder, score, the macro, export
     ("segsql.steps",),  # the run's steps; the write-back creates the macro
     ("segsql.report",),  # charts and the report writer, over the output tables
+    ("segsql.starter",),  # `init`: the diagnostics step's measures over a data file
     ("segsql.pipeline",),  # the tuple of steps
     ("segsql", "segsql.cli", "segsql.__main__"),  # the public verbs and the command line
 )

@@ -80,10 +80,11 @@ def test_the_first_matching_rule_gives_the_recommendation():
     assert [texts[s].recommendation for s in (1, 2, 3)] == ["VIP programme", "Upsell", "Value offers"]
 
 
-def test_a_segment_no_rule_matches_is_recommended_its_description():
+def test_a_segment_no_rule_matches_has_no_recommendation():
+    # issue 13: a recommendation is a rule's advice or nothing, never the description repeated
     cfg = config(recommendations=[{"when": {"income": "high"}, "say": "Upsell"}])
     texts = describe_segments(contrasts({1: (-1.5, 0.6, 0.0), 2: (1.5, -0.6, 0.0)}), config=cfg)
-    assert texts[1].recommendation == texts[1].description
+    assert texts[1].recommendation is None
     assert (
         texts[1].description
         == "Income well below the rest (35.0 against 50.0 overall), spend above (56.0 against 50.0)."

@@ -44,7 +44,18 @@ def test_progress_is_told_each_stage_and_each_k_of_the_sweep(customers_config):
 def test_run_prints_a_timings_line_and_no_progress_off_a_terminal(customers_config):
     outcome = CliRunner().invoke(cli.app, ["run", str(customers_config)])
     assert outcome.exit_code == 0, outcome.output
-    line = next(line for line in outcome.stdout.splitlines() if line.startswith("Timings (s):"))
+    lines = outcome.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Timings (s):"))
+    # wrapped to the terminal's width: its continuation lines are indented
+    rest = [line.strip() for line in lines[start + 1 :]]
+    line = " ".join(
+        [
+            lines[start],
+            *rest[
+                : next((i for i, r in enumerate(lines[start + 1 :]) if not r.startswith("   ")), len(rest))
+            ],
+        ]
+    )
     names = [part.split()[0] for part in line.removeprefix("Timings (s): ").split(" · ")]
     assert _in_order(names) == STAGES
     assert "sample" not in line  # 200 rows: the sweep fitted every row

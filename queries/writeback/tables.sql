@@ -2,7 +2,7 @@
 -- inputs:  none; {{ schema }} is [project] schema.
 -- output:  SCHEMA {{ schema }} with tables runs, k_sweep, scaler, centroids, profiles,
 --          segment_summary, projection, segment_lineage, segment_transitions, drift,
---          feature_bins (segments is created by writeback/segments_table.sql:
+--          feature_bins, diagnostics (segments is created by writeback/segments_table.sql:
 --          its entity column takes the entity's name and type). Columns added after a table
 --          first shipped are added to older databases by ALTER TABLE … IF NOT EXISTS.
 CREATE SCHEMA IF NOT EXISTS {{ schema }};
@@ -34,6 +34,7 @@ ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS min DOUBLE;
 ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS p05 DOUBLE;
 ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS p95 DOUBLE;
 ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS max DOUBLE;
+ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS z_model DOUBLE;
 CREATE TABLE IF NOT EXISTS {{ schema }}.segment_summary (
     run_id BIGINT, segment INTEGER, size BIGINT, share DOUBLE, name VARCHAR
 );
@@ -72,4 +73,20 @@ CREATE TABLE IF NOT EXISTS {{ schema }}.drift (
 CREATE TABLE IF NOT EXISTS {{ schema }}.feature_bins (
     run_id BIGINT, feature VARCHAR, bin INTEGER, low DOUBLE, high DOUBLE, share DOUBLE,
     mean DOUBLE, std DOUBLE
+);
+-- each segment as a SQL rule from a shallow decision tree (README, "Segment rules"), with the
+-- share of its members the rule catches (fidelity) and of what it catches that are members
+CREATE TABLE IF NOT EXISTS {{ schema }}.segment_rules (
+    run_id BIGINT, segment INTEGER, rule_sql VARCHAR, fidelity DOUBLE, precision DOUBLE
+);
+-- choosing K (README, "Choosing K"): the largest segment's share, whether K meets [model]
+-- min_segment_share / max_segment_share, and the criteria that rank K best
+ALTER TABLE {{ schema }}.k_sweep ADD COLUMN IF NOT EXISTS largest_share DOUBLE;
+ALTER TABLE {{ schema }}.k_sweep ADD COLUMN IF NOT EXISTS meets_constraints BOOLEAN;
+ALTER TABLE {{ schema }}.k_sweep ADD COLUMN IF NOT EXISTS preferred_by VARCHAR;
+-- diagnostics before fitting (README, "Diagnostics"): per feature, measure skewness |
+-- skewness_transformed | variance_share | top_value_share | distinct_values | null_share
+-- (other_feature NULL); per pair of features, measure correlation (other_feature the second)
+CREATE TABLE IF NOT EXISTS {{ schema }}.diagnostics (
+    run_id BIGINT, feature VARCHAR, measure VARCHAR, value DOUBLE, other_feature VARCHAR
 );

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import polars as pl
@@ -49,9 +49,14 @@ _METRICS = {  # column → (title, which way is better)
 }
 
 
-# segment names are long by design: show them whole
+# segment names are long by design: show them whole; a legend goes below its chart, one
+# segment a line, so that a wide chart's legend is never out of sight or cut (Vega's default
+# labelLimit is 160 px)
 _LABEL_AXIS = alt.Axis(labelLimit=360)
-_LEGEND = alt.Legend(labelLimit=360)
+
+
+def _legend(frame: pl.DataFrame) -> alt.Legend:
+    return alt.Legend(labelLimit=max(600, _text_width(_labels(frame))), orient="bottom", direction="vertical")
 
 
 def _data(frame: pl.DataFrame) -> alt.InlineData:
@@ -153,79 +158,194 @@ def sizes(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
 
 
 def heatmap(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
-    """Segment × feature, coloured by z, labelled with the segment's mean in original units.
+    """Feature × segment, coloured by the contrast in the model's space (``z_model``: after
+    transform and winsorizing, what the names read), labelled with the segment's mean in
+    original units; the tooltip has both contrasts and the means.
 
-    Columns: segment, label, feature, position, mean, overall_mean, z.
+    A row per feature, a column per segment: its height grows with the features and its width
+    with the segments only, so 20 features are 20 rows, every one shown, their words whole.
+    Columns: segment, label, feature, position, mean, overall_mean, z, z_model.
     """
     labels, features = _labels(frame), _features(frame)
-    finite = [abs(z) for z in frame["z"].to_list() if z is not None and math.isfinite(z)]
+    finite = [abs(z) for z in frame["z_model"].to_list() if z is not None and math.isfinite(z)]
     top = max([1.0, *finite])
     base = alt.Chart(_data(frame)).encode(
-        x=alt.X("feature:N", sort=features, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y("label:N", sort=labels, title=None, axis=_LABEL_AXIS),
+        x=alt.X(
+            "label:N",
+            sort=labels,
+            title=None,
+            axis=alt.Axis(orient="top", labelAngle=-30, labelAlign="left", labelLimit=260),
+        ),
+        y=alt.Y("feature:N", sort=features, title=None, axis=alt.Axis(labelLimit=_text_width(features))),
         tooltip=[
             "label:N",
             "feature:N",
             alt.Tooltip("mean:Q", format=",.4~r"),
             alt.Tooltip("overall_mean:Q", format=",.4~r"),
-            alt.Tooltip("z:Q", format=".2f"),
+            alt.Tooltip("z_model:Q", format=".2f", title="z (model's space)"),
+            alt.Tooltip("z:Q", format=".2f", title="z (original units)"),
         ],
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
-            "z:Q",
+            "z_model:Q",
             scale=alt.Scale(scheme="redblue", reverse=True, domain=[-top, top]),
-            title=["z: against", "the rest (sd)"],
+            title=["z: against the rest", "(sd, model's space)"],
+            legend=alt.Legend(orient="right"),
         )
     )
-    text = base.mark_text(fontSize=13).encode(
+    text = base.mark_text(fontSize=12).encode(
         text=alt.Text("mean:Q", format=",.4~r"),
-        color=alt.condition(f"abs(datum.z) > {0.6 * top}", alt.value("white"), alt.value("black")),
+        color=alt.condition(f"abs(datum.z_model) > {0.6 * top}", alt.value("white"), alt.value("black")),
     )
     return alt.layer(cells, text).properties(
+        # anchored at the start: a wide chart scrolls in its box, the title stays in view
         title=alt.Title(
             "Segment profiles",
             subtitle="cell: the segment's mean in original units; colour: how far it is from the rest",
+            anchor="start",
+            frame="bounds",
         ),
-        width=max(240, 130 * len(features)),
-        height=max(120, 40 * len(labels)),
+        width=max(240, 96 * len(labels)),
+        height=max(120, 24 * len(features)),
     )
 
 
-def distributions(frame: pl.DataFrame) -> alt.FacetChart:
+def _text_width(words: list[str]) -> int:
+    """Pixels enough for the longest of ``words`` at Vega's default 10-11 px label font, so
+    that no feature's words are cut short (Vega's default limit is 180 px)."""
+    return max(180, 7 * max((len(w) for w in words), default=0) + 10)
+
+
+# a transformed feature's axis: the scale that undoes what the model saw (log1p: symlog, whose
+# constant 1 is log1p's; values may be 0, which a log scale cannot place)
+_AXIS_SCALE: dict[str, Literal["symlog", "sqrt"]] = {"log1p": "symlog", "sqrt": "sqrt"}
+_AXIS_WORDS = {"log1p": "log scale", "sqrt": "square-root scale"}
+
+
+def _shown(value: float, transform: str) -> float:
+    """``value`` where the axis of ``transform`` places it, to compare distances along it."""
+    if transform == "log1p":
+        return math.copysign(math.log1p(abs(value)), value)
+    if transform == "sqrt":
+        return math.sqrt(max(value, 0.0))
+    return value
+
+
+def _axis_range(rows: list[dict[str, Any]], transform: str) -> tuple[float, float] | None:
+    """The axis of one feature: every segment's 5th-95th percentile whisker, widened to the
+    minimum or maximum unless that is a tail (farther than half the whiskers' span, measured
+    along the axis): a skewed feature's last few rows must not flatten everything else.
+    None: no quantiles kept ([output] min_group) or a constant feature, Vega picks the axis."""
+
+    def finite(column: str) -> list[float]:
+        return [r[column] for r in rows if r.get(column) is not None and math.isfinite(r[column])]
+
+    lows, highs, mins, maxs = finite("p05"), finite("p95"), finite("min"), finite("max")
+    if not lows or not highs:
+        return None
+    low, high = min(lows), max(highs)
+    span = _shown(high, transform) - _shown(low, transform)
+    if mins and _shown(low, transform) - _shown(min(mins), transform) <= 0.5 * span:
+        low = min(mins)
+    if maxs and _shown(max(maxs), transform) - _shown(high, transform) <= 0.5 * span:
+        high = max(maxs)
+    return (low, high) if high > low else None
+
+
+def _tail(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
+
+
+def distributions(frame: pl.DataFrame) -> alt.VConcatChart:
     """Per feature, a box per segment: whiskers p05-p95, box p25-p75, median, min and max.
 
-    Columns: feature, position, segment, label, min, p05, p25, median, p75, p95, max, mean.
+    A panel per feature, each with its own axis: a log (symlog) axis for a feature the model
+    saw through ``log1p`` (a square-root one for ``sqrt``), running over the segments' whiskers
+    (see :func:`_axis_range`); a minimum or maximum beyond the axis is a triangle at its end
+    with the value written beside it ("max 250,000"). The legend sits below, its labels whole.
+    Columns: feature, position, segment, label, min, p05, p25, median, p75, p95, max, mean,
+    and transform (the run's scaler table; "none" when absent).
     """
     labels, features = _labels(frame), _features(frame)
-    y = alt.Y("label:N", sort=labels, title=None, axis=_LABEL_AXIS)
+    if "transform" not in frame.columns:
+        frame = frame.with_columns(transform=pl.lit("none"))
+    ranges: dict[str, tuple[float, float] | None] = {}
+    rows = []
+    for feature in features:
+        part = frame.filter(pl.col("feature") == feature).to_dicts()
+        transform = part[0]["transform"] or "none"
+        ranges[feature] = span = _axis_range(part, transform)
+        for row in part:
+            low, high = span if span is not None else (-math.inf, math.inf)
+            below = row["min"] is not None and row["min"] < low
+            above = row["max"] is not None and row["max"] > high
+            rows.append(
+                {
+                    **row,
+                    "axis_low": low if span else None,
+                    "axis_high": high if span else None,
+                    "min_inside": not below,
+                    "max_inside": not above,
+                    "tail": " · ".join(
+                        [*([f"min {_tail(row['min'])}"] if below else []),
+                         *([f"max {_tail(row['max'])}"] if above else [])]
+                    ) or None,
+                }
+            )  # fmt: skip
+    y = alt.Y("segment:O", sort=sorted(frame["segment"].unique().to_list()), title="segment")
+    colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_legend(frame))
     quantiles = ("min", "p05", "p25", "median", "p75", "p95", "max")
     tooltip = ["label:N", *(alt.Tooltip(f"{c}:Q", format=",.4~r") for c in quantiles)]
-    whisker = (
-        alt.Chart()
-        .mark_rule(color="#555")
-        .encode(y=y, x=alt.X("p05:Q", title=None, scale=alt.Scale(zero=False)), x2="p95:Q")
-    )
-    colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_LEGEND)
-    box = alt.Chart().mark_bar(size=16).encode(y=y, x="p25:Q", x2="p75:Q", color=colour, tooltip=tooltip)
-    median = alt.Chart().mark_tick(color="black", size=16, thickness=2).encode(y=y, x="median:Q")
-    low = alt.Chart().mark_tick(color="#999", size=8).encode(y=y, x="min:Q")
-    high = alt.Chart().mark_tick(color="#999", size=8).encode(y=y, x="max:Q")
-    layered = alt.layer(whisker, box, median, low, high, data=_data(frame)).properties(
-        width=480, height=max(80, 26 * len(labels))
-    )
-    return (
-        layered.facet(
-            row=alt.Row(
-                "feature:N", sort=features, title=None, header=alt.Header(labelAngle=0, labelAlign="left")
+    panels = []
+    for feature in features:
+        transform = frame.filter(pl.col("feature") == feature)["transform"][0] or "none"
+        span = ranges[feature]
+        kind: Literal["symlog", "sqrt", "linear"] = _AXIS_SCALE.get(transform, "linear")
+        scale = alt.Scale(type=kind, zero=False, nice=False)
+        if span is not None:
+            scale = alt.Scale(type=kind, zero=False, nice=False, domain=list(span))
+        words = _AXIS_WORDS.get(transform)
+        x = alt.X("p05:Q", title=f"{words} ({transform})" if words else None, scale=scale)
+        base = alt.Chart().transform_filter(alt.FieldEqualPredicate(field="feature", equal=feature))
+        whisker = base.mark_rule(color="#555", clip=True).encode(y=y, x=x, x2="p95:Q")
+        box = base.mark_bar(size=14, clip=True).encode(
+            y=y, x="p25:Q", x2="p75:Q", color=colour, tooltip=tooltip
+        )
+        median = base.mark_tick(color="black", size=14, thickness=2, clip=True).encode(y=y, x="median:Q")
+        low = base.transform_filter("datum.min_inside").mark_tick(color="#999", size=8).encode(y=y, x="min:Q")
+        high = (
+            base.transform_filter("datum.max_inside").mark_tick(color="#999", size=8).encode(y=y, x="max:Q")
+        )
+        layers = [whisker, box, median, low, high]
+        if span is not None:
+            tails = base.transform_filter("datum.tail != null")
+            layers += [
+                tails.transform_filter("!datum.max_inside")
+                .mark_point(shape="triangle-right", filled=True, color="#555", size=60)
+                .encode(y=y, x="axis_high:Q", tooltip=["label:N", "tail:N"]),
+                tails.transform_filter("!datum.min_inside")
+                .mark_point(shape="triangle-left", filled=True, color="#555", size=60)
+                .encode(y=y, x="axis_low:Q", tooltip=["label:N", "tail:N"]),
+                tails.mark_text(align="left", dx=8, fontSize=10, color="#555").encode(
+                    y=y, x=alt.X("axis_high:Q"), text="tail:N"
+                ),
+            ]
+        panels.append(
+            alt.layer(*layers).properties(
+                title=alt.Title(feature, anchor="start", fontSize=12, limit=0),
+                width=440,
+                height=max(48, 20 * len(labels)),
             )
-        )  # noqa: E501
-        .resolve_scale(x="independent")
-        .properties(
-            title=alt.Title(
-                "Distributions per segment",
-                subtitle="box: 25th-75th percentile, black tick: median, line: 5th-95th, grey: min and max",
-            )
+        )
+    return alt.vconcat(*panels, data=_data(pl.DataFrame(rows, infer_schema_length=None))).properties(
+        title=alt.Title(
+            "Distributions per segment",
+            subtitle=[
+                "box: 25th-75th percentile, black tick: median, line: 5th-95th, grey: min and max;",
+                "a triangle: the min or max lies beyond the axis, at the value written beside it",
+            ],
+            anchor="start",
         )
     )
 
@@ -235,7 +355,7 @@ def projection(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
 
     Columns: kind, entity, segment, label, pc1, pc2, variance_pc1, variance_pc2.
     """
-    colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_LEGEND)
+    colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_legend(frame))
     v1 = frame["variance_pc1"][0] if frame.height else 0.0
     v2 = frame["variance_pc2"][0] if frame.height else 0.0
     base = alt.Chart(_data(frame)).encode(
@@ -323,7 +443,7 @@ def size_history(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     Columns: run_id, run_label, segment, label, name, size, share.
     """
     runs = frame.select("run_id", "run_label").unique().sort("run_id")["run_label"].to_list()
-    colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_LEGEND)
+    colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_legend(frame))
     base = alt.Chart(_data(frame)).encode(
         x=alt.X("run_label:N", sort=runs, title="run", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("size:Q", title="entities"),
@@ -364,13 +484,15 @@ CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec(
         "heatmap",
         "Profiles",
-        "Each segment's mean per feature; red is above the rest, blue below (z, in standard deviations).",
+        "Each segment's mean per feature; red is above the rest, blue below (z, in standard deviations"
+        " in the space the model clustered).",
         heatmap,
     ),
     ChartSpec(
         "distributions",
         "Distributions",
-        "Per feature, the spread of each segment, from quantiles computed in SQL over every row.",
+        "Per feature, the spread of each segment, from quantiles computed in SQL over every row; a"
+        " log1p feature on a log axis; the axis spans the whiskers, a longer tail is marked at its end.",
         distributions,
     ),
     ChartSpec(

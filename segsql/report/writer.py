@@ -33,6 +33,7 @@ from segsql.config import Config, as_config, config_from_text
 from segsql.connection import connect
 from segsql.errors import ConfigError, DatabaseError, QueryError, SegsqlError
 from segsql.report.charts import CHARTS, RERUN_CHARTS, ChartSpec, segment_colour
+from segsql.scoring.rules import rule_words
 from segsql.steps.naming import feature_noun
 from segsql.version import __version__
 
@@ -89,6 +90,7 @@ def write_report(
         }
         scaler = _frame(db, "report/scaler", rid, config.schema)
         segments = _frame(db, "report/segments", rid, config.schema)
+        segments = _with_rules(db, segments, rid, config.schema)
         reruns = _reruns(db, run, config.schema)
     words_from = _stored_config(config, run["config"])
 
@@ -204,6 +206,22 @@ def _feature_words(config: Config, features: list[str]) -> dict[str, str]:
     return words if len(set(words.values())) == len(words) else {}
 
 
+def _with_rules(
+    db: duckdb.DuckDBPyConnection, segments: pl.DataFrame, run_id: int, schema: str
+) -> pl.DataFrame:
+    """The segments with their SQL rules (README, "Segment rules"); a run made before segsql wrote
+    rules, or a database without the table, has none, and its cards say nothing of rules."""
+    has_table = sql.execute(db, "writeback/table_columns", {"schema": schema, "table": "segment_rules"})
+    rules = _frame(db, "rules/report", run_id, schema) if has_table.fetchall() else pl.DataFrame()
+    if rules.is_empty():
+        return segments.with_columns(
+            rule_sql=pl.lit(None, pl.String),
+            fidelity=pl.lit(None, pl.Float64),
+            precision=pl.lit(None, pl.Float64),
+        )
+    return segments.join(rules, on="segment", how="left")
+
+
 def _frame(db: duckdb.DuckDBPyConnection, query: str, run_id: int, schema: str) -> pl.DataFrame:
     return sql.relation(db, query, {"run_id": run_id}, schema=schema).pl()
 
@@ -296,13 +314,17 @@ def _render(
     profiles: dict[int, list[dict[str, Any]]] = {}
     for row in profile.iter_rows(named=True):
         profiles.setdefault(row["segment"], []).append(row)
+    words_for = {row["feature"]: feature_noun(row["feature"], labels) for row in scaler.iter_rows(named=True)}
     cards = [
         {
             **s,
             "colour": segment_colour(s["segment"]),
             "stability": s.get("stability"),
             "profile": profiles.get(s["segment"], []),
-            "matched": s["recommendation"] != s["description"],
+            # a rule's advice, or nothing; a run stored before NULL meant "no rule matched"
+            # repeated the description instead
+            "matched": s["recommendation"] is not None and s["recommendation"] != s["description"],
+            "rule": rule_words(s["rule_sql"], words_for) if s["rule_sql"] else None,
         }
         for s in segments.iter_rows(named=True)
     ]
@@ -321,6 +343,7 @@ def _render(
         warnings=json.loads(run["warnings"] or "[]"),
         scaler=list(scaler.iter_rows(named=True)),
         cards=cards,
+        has_rules=bool(config.recommendations),
         charts=CHARTS,
         reruns=None if reruns is None else _section(reruns, words),
         generated=datetime.now().replace(microsecond=0),

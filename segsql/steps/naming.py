@@ -1,5 +1,11 @@
 """Segment names, descriptions and recommendations, from each segment's contrasts with the rest.
 
+A contrast is measured where the model measured distances: ``z`` is the
+standardized difference of the segment's mean from the rest's in the scaled
+space (``profiles.z_model``, after transform and winsorizing), so a spend the
+model saw on a log scale is judged on it too; the numbers the words quote stay
+in original units, and a gap of :data:`RATIO`× or more is said as a ratio.
+
 Everything here is a pure function of the ``profiles`` rows of a run and the
 config, so the same data and config give the same words every time. Rules are
 data (a feature → level table), never code: there is nothing to evaluate.
@@ -26,6 +32,7 @@ __all__ = [
     "describe_segments",
     "feature_noun",
     "name_segments",
+    "ratio_words",
     "texts_frame",
 ]
 
@@ -36,17 +43,26 @@ Labels = dict[str, str | LabelWords]
 _FAR_Z = 1.0
 # below this a difference is noise, too slight even to tell two "Typical" segments apart
 _SLIGHT_Z = 0.1
+# a notable contrast whose mean is this many times the rest's (or at most 1/RATIO of it), both
+# positive, in original units, is said as a ratio ("50× the rest", "a quarter of the rest"):
+# "well above" undersells a skewed feature, and a smaller ratio reads better as above/below
+RATIO = 3.0
 
 
 @dataclass(frozen=True)
 class Contrast:
-    """One segment × feature row of ``profiles``: the segment's mean against everyone's."""
+    """One segment × feature row of ``profiles``: the segment's mean against everyone's.
+
+    ``z`` is the contrast in the model's space (``profiles.z_model``); ``rest_mean``
+    is the mean of every other row in original units (None: not known, no ratio said).
+    """
 
     segment: int
     feature: str
     mean: float | None
     overall_mean: float | None
     z: float | None
+    rest_mean: float | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +71,7 @@ class SegmentText:
 
     name: str
     description: str
-    recommendation: str
+    recommendation: str | None  # None: no [[recommendations]] rule matched
 
 
 @dataclass(frozen=True)
@@ -127,11 +143,12 @@ def describe_segments(
     none is that strong); names that would be equal take the next contrast,
     then the segment number. ``[segments.names]`` overrides a name. The
     recommendation is the ``say`` of the first ``[[recommendations]]`` rule
-    whose every condition holds, else the description of what sets the
-    segment apart. ``keep`` holds the previous run's names of segments that
-    continue: such a segment keeps its name while every part of it still names
-    one of its notable contrasts (and no other segment has it), so a rerun does
-    not rename "Low web visits · Big spenders" to "Big spenders · Low web visits".
+    whose every condition holds, else None (nothing is said: the description
+    already says what sets the segment apart). ``keep`` holds the previous
+    run's names of segments that continue: such a segment keeps its name while
+    every part of it still names one of its notable contrasts (and no other
+    segment has it), so a rerun does not rename "Low web visits · Big spenders"
+    to "Big spenders · Low web visits".
     """
     by_segment: dict[int, list[Contrast]] = {}
     for row in contrasts:
@@ -165,7 +182,7 @@ def describe_segments(
         texts[segment] = SegmentText(
             name=names[segment],
             description=description,
-            recommendation=rule.say if rule else description,
+            recommendation=rule.say if rule else None,
         )
     return texts
 
@@ -177,7 +194,8 @@ def texts_frame(texts: dict[int, SegmentText]) -> pa.Table:
             "segment": pa.array(list(texts), type=pa.int32()),
             "name": [t.name for t in texts.values()],
             "description": [t.description for t in texts.values()],
-            "recommendation": [t.recommendation for t in texts.values()],
+            # typed: a run where no rule matches any segment has a column of NULLs, still text
+            "recommendation": pa.array([t.recommendation for t in texts.values()], type=pa.string()),
         }
     )
 
@@ -256,12 +274,34 @@ def _number(value: float | None) -> str:
     return f"{value:.2f}"
 
 
+def ratio_words(mean: float | None, rest_mean: float | None) -> str | None:
+    """A segment's mean against the rest's as a ratio, when it is at least :data:`RATIO` either way.
+
+    >>> ratio_words(2050.0, 41.0), ratio_words(4.5, 1.0), ratio_words(10.0, 40.0), ratio_words(2.0, 1.0)
+    ('50× the rest', '4.5× the rest', 'a quarter of the rest', None)
+    >>> ratio_words(1.0, 30.0), ratio_words(5.0, 0.0), ratio_words(-9.0, -1.0)
+    ('1/30 of the rest', None, None)
+    """
+    if mean is None or rest_mean is None or mean <= 0 or rest_mean <= 0:
+        return None  # a ratio of a sign-changing or zero quantity says nothing
+    ratio = mean / rest_mean
+    if ratio >= RATIO:
+        times = f"{ratio:.0f}" if ratio >= 10 else f"{ratio:.1f}".removesuffix(".0")
+        return f"{times}× the rest"
+    if ratio <= 1 / RATIO:
+        parts = round(1 / ratio)
+        return {3: "a third", 4: "a quarter"}.get(parts, f"1/{parts}") + " of the rest"
+    return None
+
+
 def _description(rows: list[Contrast], *, labels: Labels, threshold: float) -> str:
     """Plain words for what sets a segment apart, strongest first.
 
     >>> rows = [Contrast(1, "income", 117.9, 65.7, 1.9), Contrast(1, "visits", 8.4, 11.3, -0.6)]
     >>> _description(rows, labels={}, threshold=0.5)
     'Income well above the rest (117.9 against 65.7 overall), visits below (8.40 against 11.3).'
+    >>> _description([Contrast(1, "cash", 2050.0, 80.0, 2.4, 41.0)], labels={}, threshold=0.5)
+    'Cash 50× the rest (2,050 against 41.0 for the rest).'
     """
     notable = [r for r in rows if abs(r.z or 0.0) >= threshold]
     if not notable:
@@ -277,6 +317,13 @@ def _description(rows: list[Contrast], *, labels: Labels, threshold: float) -> s
     phrases = []
     for i, r in enumerate(notable):
         z = r.z or 0.0
+        ratio = ratio_words(r.mean, r.rest_mean)
+        if ratio is not None:
+            phrases.append(
+                f"{feature_noun(r.feature, labels)} {ratio} ({_number(r.mean)} against "
+                f"{_number(r.rest_mean)} for the rest)"
+            )
+            continue
         side = ("well " if abs(z) >= _FAR_Z else "") + ("above" if z > 0 else "below")
         where = " the rest" if i == 0 else ""
         overall = " overall" if i == 0 else ""

@@ -14,7 +14,7 @@ from segsql import sql
 from segsql.config import ModelConfig
 from segsql.errors import DataError
 from segsql.session import Session
-from segsql.steps import matrix
+from segsql.steps import guard, matrix
 
 __all__ = ["MAX_POINTS", "STREAMED_MAP_ROWS", "Projection", "build", "project"]
 
@@ -35,18 +35,18 @@ class Projection:
 def build(session: Session, results: Mapping[str, Any]) -> Projection:
     """The map step: PCA of the whole matrix when the fit kept it in memory, else of a seeded
     sample of labelled rows read back from the database. Frees the matrix afterwards."""
-    fit, columns = results["model"], results["preprocess"].columns
+    columns = results["preprocess"].columns
     model = session.config.model
     kept = session.matrix
-    identities = results["lifecycle"].segments
+    identities, centers = guard.kept(results)  # [segments] min_size may have merged some
     if kept is not None and kept.labels is not None:
-        table = project(kept.X, kept.labels, fit.centers, model, segments=identities)
+        table = project(kept.X, kept.labels, centers, model, segments=identities)
     else:
         n_rows = results["preprocess"].n_rows
         chosen = matrix.seeded_rows(n_rows, STREAMED_MAP_ROWS, model.random_state)
         rows = chosen if chosen is not None else np.arange(n_rows)
         X, segments = matrix.labelled_rows(session.con, "projection/labelled_rows", columns, rows)
-        table = project(X, segments, fit.centers, model, row_numbers=rows, segments=identities)
+        table = project(X, segments, centers, model, row_numbers=rows, segments=identities)
     session.matrix = None  # the map is the whole matrix's last reader
     coordinates = [table[c].to_numpy() for c in ("pc1", "pc2", "variance_pc1", "variance_pc2")]
     if not all(np.isfinite(c).all() for c in coordinates):

@@ -17,9 +17,11 @@ import numpy as np
 import pyarrow as pa
 
 from segsql import sql
+from segsql.config import OUTPUT_TABLES
 from segsql.errors import DatabaseError, SavedThenInterrupted
 from segsql.scoring.macro import create_assign_macro
 from segsql.session import Session
+from segsql.steps import guard
 from segsql.steps.features import Features
 from segsql.steps.fit import FitResult
 from segsql.steps.preprocess import Preprocessed
@@ -28,20 +30,7 @@ from segsql.version import __version__
 
 __all__ = ["OUTPUT_TABLES", "Saved", "save"]
 
-OUTPUT_TABLES = (
-    "runs",
-    "k_sweep",
-    "scaler",
-    "centroids",
-    "segments",
-    "profiles",
-    "segment_summary",
-    "projection",
-    "segment_lineage",
-    "segment_transitions",
-    "drift",
-    "feature_bins",
-)
+# (the list lives in segsql.config, where `[[publish]] tables` is checked against it)
 
 
 # output tables that steps fill as relations of the same name (see pipeline.STEPS); a
@@ -54,6 +43,8 @@ _LEFT_BY_STEPS = (
     "segment_transitions",
     "drift",
     "feature_bins",
+    "segment_rules",
+    "diagnostics",
 )
 
 
@@ -98,9 +89,9 @@ def save(session: Session, results: Mapping[str, Any]) -> Saved:
             sql.execute(
                 con, "writeback/segments", params, schema=schema, entity=features.entity, labels=labels
             )
-            identities = results["lifecycle"].segments
+            identities, centers = guard.kept(results)  # [segments] min_size may have merged some
             frames.enter_context(
-                sql.registered(con, "segsql_centroids_in", _centroid_frame(fit, pre, identities))
+                sql.registered(con, "segsql_centroids_in", _centroid_frame(centers, pre, identities))
             )
             sql.execute(con, "writeback/centroids", params, schema=schema)
             # what the profiles, names and map steps left in the session, under the tables' names
@@ -250,25 +241,27 @@ def _sweep_frame(run_id: int, fit: FitResult) -> pa.Table:
     return pa.Table.from_pylist([{"run_id": run_id, **p.__dict__} for p in fit.sweep])
 
 
-def _centroid_frame(fit: FitResult, pre: Preprocessed, segments: tuple[int, ...]) -> pa.Table:
-    k, p = fit.centers.shape
+def _centroid_frame(centers: np.ndarray, pre: Preprocessed, segments: tuple[int, ...]) -> pa.Table:
+    k, p = centers.shape
     return pa.table(
         {
             "segment": np.repeat(np.array(segments, dtype=np.int32), p),
             "feature": list(pre.columns) * k,
-            "value_scaled": fit.centers.reshape(-1),
+            "value_scaled": centers.reshape(-1),
         }
     )
 
 
 def run_warnings(results: Mapping[str, Any]) -> tuple[str, ...]:
     """What the run must be told, stored in ``runs.warnings`` and printed: the preprocess
-    step's (with the features'), the model's (a warm start made cold), the stability
+    step's (with the features'), the diagnostics', the model's (a warm start made cold), the stability
     step's, then the drift step's."""
-    drift, stable = results.get("drift"), results.get("stability")
+    drift, stable, guarded = results.get("drift"), results.get("stability"), results.get("guard")
     return (
         results["preprocess"].warnings
+        + (results["diagnostics"].warnings if "diagnostics" in results else ())  # before fitting
         + results["model"].warnings
+        + (guarded.warnings if guarded is not None else ())  # [segments] min_size merges
         + (stable.warnings if stable is not None else ())
         + (drift.warnings if drift is not None else ())
     )
