@@ -192,3 +192,22 @@ def test_init_proposes_log1p_and_leaves_out_a_constant_column_with_comments(tmp_
     assert "# left out of columns: 'flag' is constant" in text
     assert "# 'monetary': skewness " in text and "after log1p" in text
     assert "recency" not in loaded.features.transforms  # not skewed: no transform proposed
+
+
+@pytest.mark.report
+def test_the_report_shows_each_features_diagnostics_beside_its_preprocessing(tmp_path):
+    import html as html_module
+
+    from segsql import write_report
+
+    path, columns = _data(tmp_path)
+    result = run(_config_no_transform(tmp_path, path))
+    page = html_module.unescape(write_report(_config_no_transform(tmp_path, path)).html.read_text())
+    assert "share of the distance variance" in page and "correlates with" in page
+    measured = _measures(result)
+    # monetary's skewness as stored, in the report's number format, and its correlated partner
+    shown = re.search(r"<tr><td><code>monetary</code>.*?</tr>", page, flags=re.S)
+    assert shown is not None
+    row = shown.group(0)
+    assert "spend (1.00)" in row
+    assert f"{measured[('monetary', 'skewness', None)]:.2f}"[:3] in row

@@ -88,7 +88,7 @@ def write_report(
         frames = {
             chart.name: _frame(db, f"report/charts/{chart.name}", rid, config.schema) for chart in CHARTS
         }
-        scaler = _frame(db, "report/scaler", rid, config.schema)
+        scaler = _with_diagnostics(db, _frame(db, "report/scaler", rid, config.schema), rid, config.schema)
         segments = _frame(db, "report/segments", rid, config.schema)
         segments = _with_rules(db, segments, rid, config.schema)
         reruns = _reruns(db, run, config.schema)
@@ -220,6 +220,30 @@ def _with_rules(
             precision=pl.lit(None, pl.Float64),
         )
     return segments.join(rules, on="segment", how="left")
+
+
+def _with_diagnostics(
+    db: duckdb.DuckDBPyConnection, scaler: pl.DataFrame, run_id: int, schema: str
+) -> pl.DataFrame:
+    """The scaler rows with each feature's diagnostics beside them (none for a database from
+    before diagnostics), and a ``correlated`` column: the features it correlates with."""
+    try:
+        found = _frame(db, "report/diagnostics", run_id, schema)
+    except QueryError:  # no diagnostics table yet
+        return scaler
+    own = found.filter(pl.col("other_feature").is_null()).drop("other_feature", "correlation")
+    pairs = found.filter(pl.col("other_feature").is_not_null())
+    correlated: dict[str, list[str]] = {}
+    for row in pairs.iter_rows(named=True):
+        said = f"{row['correlation']:.2f}"
+        correlated.setdefault(row["feature"], []).append(f"{row['other_feature']} ({said})")
+        correlated.setdefault(row["other_feature"], []).append(f"{row['feature']} ({said})")
+    joined = scaler.join(own, on="feature", how="left")
+    return joined.with_columns(
+        pl.col("feature")
+        .map_elements(lambda f: ", ".join(correlated.get(f, [])), return_dtype=pl.String)
+        .alias("correlated")
+    )
 
 
 def _frame(db: duckdb.DuckDBPyConnection, query: str, run_id: int, schema: str) -> pl.DataFrame:
