@@ -112,6 +112,24 @@ class ProjectConfig(_Section):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
 
+def _datetime(value: Any) -> datetime | None:
+    """A TOML date, date and time, or ISO text as a datetime (a date: its midnight); else None.
+
+    >>> _datetime("2024-01-02"), _datetime(date(2024, 1, 2)) == _datetime("2024-01-02"), _datetime("x")
+    (datetime.datetime(2024, 1, 2, 0, 0), True, None)
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    return None
+
+
 class SourceConfig(_Section):
     """``[sources.X]``: a file (or a glob, or a hive-partitioned Parquet folder), a DuckDB table,
     a Delta table (``format = "delta"``, ``path``) or an Iceberg table (``format = "iceberg"``,
@@ -153,18 +171,13 @@ class SourceConfig(_Section):
     def _when(cls, value: Any) -> Any:
         if value is None:  # a config dumped and validated again (with_as_of, with_model)
             return value
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                value = None
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day)
-        raise ValueError(
-            "must be a date or a date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS, with an offset or in UTC)"
-        )
+        when = _datetime(value)
+        if when is None:
+            raise ValueError(
+                "must be a date or a date and time "
+                "(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS, with an offset or in UTC)"
+            )
+        return when
 
     @model_validator(mode="after")
     def _one_of(self) -> SourceConfig:
@@ -208,16 +221,10 @@ class RfmConfig(_Section):
     @field_validator("as_of", mode="before")
     @classmethod
     def _date(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                value = None
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day)
-        raise ValueError("must be a date or a date and time, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
+        when = _datetime(value)
+        if when is None:
+            raise ValueError("must be a date or a date and time, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
+        return when
 
     @field_validator("time_zone")
     @classmethod

@@ -42,6 +42,7 @@ from segsql.config import Config, PublishConfig, as_config
 from segsql.connection import connect
 from segsql.errors import SavedThenInterrupted, SegsqlError
 from segsql.session import Session
+from segsql.sources import catalog_properties
 from segsql.testhook import pause_point
 
 if TYPE_CHECKING:
@@ -285,7 +286,10 @@ class _Iceberg(_Writer):
         if isinstance(catalog, str):
             self.catalog = load_catalog(catalog)
         else:
-            properties = _catalog_properties(config, catalog or {})
+            properties = catalog_properties(config, catalog or {})
+            if properties.get("uri", "").startswith("sqlite:///"):
+                # SQLite creates its file, not the file's folder
+                Path(properties["uri"][len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
             # `name` is the catalog's name, which a SQL catalog keeps with each table; pyiceberg's
             # default ("default") when not given
             self.catalog = load_catalog(properties.pop("name", None), **properties)
@@ -333,26 +337,6 @@ def _nullable(data: pa.Table) -> pa.Table:
 
 def _new_columns(lake: pa.Schema, data: pa.Schema) -> bool:
     return bool(set(data.names) - set(lake.names))
-
-
-def _catalog_properties(config: Config, given: Mapping[str, str]) -> dict[str, str]:
-    """pyiceberg catalog properties with relative paths resolved against the config's folder:
-    a SQLite ``uri`` (``sqlite:///cat.db``) and a ``warehouse`` that is a path or a ``file://`` one."""
-    properties = dict(given)
-    uri = properties.get("uri")
-    if uri and uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-        rest = uri.removeprefix("sqlite:///")
-        if rest and rest != ":memory:":
-            database = config.resolve(rest)
-            database.parent.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
-            properties["uri"] = f"sqlite:///{database}"
-    warehouse = properties.get("warehouse")
-    if warehouse:
-        if "://" not in warehouse:
-            properties["warehouse"] = config.resolve(warehouse).as_uri()
-        elif warehouse.startswith("file://") and not warehouse.removeprefix("file://").startswith("/"):
-            properties["warehouse"] = config.resolve(warehouse.removeprefix("file://")).as_uri()
-    return properties
 
 
 def _fsync(path: Path) -> None:

@@ -461,7 +461,8 @@ def catalog_properties(config: Config, properties: Mapping[str, str]) -> dict[st
     """pyiceberg catalog properties with relative paths made the config folder's.
 
     A relative ``sqlite:///`` database in ``uri`` and a ``warehouse`` given as a
-    plain path (no ``scheme://``) are resolved against the config's folder. The
+    plain path (no ``scheme://``) or a relative ``file://`` one are resolved
+    against the config's folder (for reading a source and for publishing). The
     key ``name`` is the catalog's name (default ``"default"``), not a property.
 
     >>> from segsql import config_from_dict
@@ -477,5 +478,7 @@ def catalog_properties(config: Config, properties: Mapping[str, str]) -> dict[st
             resolved["uri"] = "sqlite:///" + str(config.resolve(database))
     warehouse = resolved.get("warehouse")
     if warehouse and "://" not in warehouse and not warehouse.startswith("file:"):
-        resolved["warehouse"] = "file://" + str(config.resolve(warehouse))
+        resolved["warehouse"] = config.resolve(warehouse).as_uri()
+    elif warehouse and warehouse.startswith("file://") and not warehouse[len("file://") :].startswith("/"):
+        resolved["warehouse"] = config.resolve(warehouse[len("file://") :]).as_uri()
     return resolved

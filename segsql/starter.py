@@ -53,7 +53,9 @@ def init_config(datafile: str | Path, *, output: str | Path | None = None, force
         entity = next((c for c in unique if _ID_NAME.search(c)), unique[0] if unique else None)
         numeric = [name for name, type_ in columns if name != entity and is_numeric_type(type_)]
         # the run's diagnostics (README, "Diagnostics"), each column measured raw and after log1p
-        diagnosed = diagnose_columns(con, "data", numeric, ["log1p"] * len(numeric)) if n_rows else ()
+        diagnosed = (
+            diagnose_columns(con, "data", numeric, ["log1p"] * len(numeric)) if n_rows and numeric else ()
+        )
     except SegsqlError as exc:
         raise SourceError(
             f"{datafile}: cannot read ({exc.reason if isinstance(exc, QueryError) else exc})"

@@ -33,19 +33,10 @@ __all__ = ["OUTPUT_TABLES", "Saved", "save"]
 # (the list lives in segsql.config, where `[[publish]] tables` is checked against it)
 
 
-# output tables that steps fill as relations of the same name (see pipeline.STEPS); a
-# relation no step left (no previous run to compare with) adds no rows
-_LEFT_BY_STEPS = (
-    "profiles",
-    "segment_summary",
-    "projection",
-    "segment_lineage",
-    "segment_transitions",
-    "drift",
-    "feature_bins",
-    "segment_rules",
-    "diagnostics",
-)
+# output tables that steps fill as relations of the same name (see pipeline.STEPS): every one
+# from `profiles` on, the ones before it are written here; a relation no step left (no previous
+# run to compare with) adds no rows
+_LEFT_BY_STEPS = OUTPUT_TABLES[OUTPUT_TABLES.index("profiles") :]
 
 
 @dataclass(frozen=True)
