@@ -421,6 +421,11 @@ CASES = [
          ("[sources.people] table = 'shop.nope'", "no such table"),
          sections={"sources.people": 'format = "iceberg"\ntable = "shop.nope"\n'
                    'catalog = { type = "sql", uri = "sqlite:///catalog.db", warehouse = "wh" }'}),
+    # --- issue 14: sources and rfm ---
+    # --- issue 14: categories and weights ---
+    # --- issue 14: transactions end to end ---
+    # --- issue 15: spark ---
+    # --- issue 16: speed ---
 ]  # fmt: skip
 
 
