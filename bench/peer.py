@@ -35,10 +35,11 @@ def features(path: Path) -> pd.DataFrame:
     g = tx.groupby("customer_id")
     frame = pd.DataFrame(
         {
-            "recency_days": (AS_OF - g["ts"].max()).dt.days,
+            # calendar days, as segsql's rfm recipe (DuckDB date_diff('day', …))
+            "recency_days": (AS_OF - g["ts"].max().dt.normalize()).dt.days,
             "frequency": g.size(),
             "monetary": g["amount"].sum(),
-            "tenure_days": (AS_OF - g["ts"].min()).dt.days,
+            "tenure_days": (AS_OF - g["ts"].min().dt.normalize()).dt.days,
         }
     )
     frame["avg_order_value"] = frame["monetary"] / frame["frequency"]

@@ -311,7 +311,7 @@ def test_a_report_of_an_older_run_does_not_overwrite_the_latest_report(tmp_path:
     assert (out / "report.html").read_text() == latest  # still run 2's
     assert (out / "run-2" / "report.html").read_text() == latest
     assert (out / "run-1" / "report.html").read_text() != latest
-    assert (out / "run-1" / "charts" / "heatmap.png").is_file()
+    assert (out / "run-1" / "charts" / "heatmap.vl.json").is_file()  # images: `segsql report --images`
 
 
 @pytest.mark.parametrize("command", ["run", "init", "report", "score", "export-sql", "query", "validate"])

@@ -126,8 +126,7 @@ def test_the_report_of_a_rerun_has_a_since_the_previous_run_section(two_runs):
     for name in ("transitions", "size_history"):
         assert f'id="chart-{name}"' in part
         folder = second.report.parent / "charts"
-        assert (folder / f"{name}.png").read_bytes().startswith(b"\x89PNG")
-        assert (folder / f"{name}.svg").read_text().lstrip().startswith("<svg")
+        # PNG and SVG files only on request: tests/test_report_speed.py (`segsql report --images`)
         assert json.loads((folder / f"{name}.vl.json").read_text())["$schema"].startswith("https://")
 
 

@@ -1,18 +1,31 @@
 """The report: chart functions (pure, :mod:`segsql.report.charts`) and the writer of one
-offline HTML page with PNG, SVG and Vega-Lite files (:mod:`segsql.report.writer`)."""
+offline HTML page with the charts' Vega-Lite files, and PNG and SVG ones on request
+(:mod:`segsql.report.writer`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from segsql.errors import SavedThenInterrupted
-from segsql.report.writer import Report, write_report
 from segsql.session import Session
 
+if TYPE_CHECKING:
+    from segsql.report.writer import Report, write_report
+
 __all__ = ["Report", "Written", "step", "write_report"]
+
+
+def __getattr__(name: str) -> Any:
+    # the writer loads Altair (and the charts): not before a report is written, so that a run
+    # with `[output] report = false` and every other command start without it
+    if name in ("Report", "write_report"):
+        from segsql.report import writer
+
+        return getattr(writer, name)
+    raise AttributeError(f"module 'segsql.report' has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -29,6 +42,8 @@ def step(session: Session, results: Mapping[str, Any]) -> Written:
         return Written(html=None)
     run_id = results["writeback"].run_id
     try:
+        from segsql.report import write_report  # through __getattr__: loads the writer now
+
         report = write_report(session.config, run_id=run_id, con=session.con)
     except KeyboardInterrupt as exc:  # the run is committed: a Ctrl-C here must not say otherwise
         raise SavedThenInterrupted(run_id=run_id) from exc

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import altair as alt
 import polars as pl
+from altair.utils.schemapi import debug_mode
 
 __all__ = [
     "ChartSpec",
@@ -54,6 +55,15 @@ _METRICS = {  # column → (title, which way is better)
 # labelLimit is 160 px)
 _LABEL_AXIS = alt.Axis(labelLimit=360)
 
+# Channels are written as Altair's channel objects (alt.X("p25:Q"), alt.Tooltip("label:N")),
+# never as shorthand strings or dicts: Altair turns each of those into an object by matching
+# it against every class of its schema, ~10 ms a time (bench/README.md, "Report and start-up").
+
+
+def _white_when(test: str) -> alt.ColorValue:
+    """Text colour: white where ``test`` holds (on a dark cell), else black."""
+    return alt.ColorValue("black", condition={"test": test, "value": "white"})
+
 
 def _legend(frame: pl.DataFrame) -> alt.Legend:
     return alt.Legend(labelLimit=max(600, _text_width(_labels(frame))), orient="bottom", direction="vertical")
@@ -70,7 +80,8 @@ def _data(frame: pl.DataFrame) -> alt.InlineData:
         for key, value in row.items():
             if isinstance(value, float) and not math.isfinite(value):
                 row[key] = None
-    return alt.InlineData(values=rows)
+    with debug_mode(False):  # else Altair validates every row as it is given: a second at 5,000
+        return alt.InlineData(values=rows)
 
 
 def segment_colour(segment: int) -> str:
@@ -112,7 +123,7 @@ def elbow(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     label = (
         base.transform_filter("datum.chosen")
         .mark_text(align="left", dx=10, dy=-10, color=_CHOSEN, fontWeight="bold")
-        .encode(text=alt.value(f"chosen: K = {k}"))
+        .encode(text=alt.TextValue(f"chosen: K = {k}"))
     )
     return alt.layer(line, chosen, label).properties(title="Elbow: inertia against K", width=520, height=300)
 
@@ -148,7 +159,7 @@ def sizes(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     base = alt.Chart(_data(frame)).encode(
         y=alt.Y("label:N", sort=labels, title=None, axis=_LABEL_AXIS),
         x=alt.X("size:Q", title="entities"),
-        tooltip=["label:N", "size:Q", alt.Tooltip("share:Q", format=".1%")],
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("size:Q"), alt.Tooltip("share:Q", format=".1%")],
     )
     bars = base.mark_bar().encode(color=alt.Color("label:N", scale=_colour_by_number(frame), legend=None))
     text = base.mark_text(align="left", dx=4).encode(text=alt.Text("share:Q", format=".1%"))
@@ -178,8 +189,8 @@ def heatmap(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
         ),
         y=alt.Y("feature:N", sort=features, title=None, axis=alt.Axis(labelLimit=_text_width(features))),
         tooltip=[
-            "label:N",
-            "feature:N",
+            alt.Tooltip("label:N"),
+            alt.Tooltip("feature:N"),
             alt.Tooltip("mean:Q", format=",.4~r"),
             alt.Tooltip("overall_mean:Q", format=",.4~r"),
             alt.Tooltip("z_model:Q", format=".2f", title="z (model's space)"),
@@ -196,7 +207,7 @@ def heatmap(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     )
     text = base.mark_text(fontSize=12).encode(
         text=alt.Text("mean:Q", format=",.4~r"),
-        color=alt.condition(f"abs(datum.z_model) > {0.6 * top}", alt.value("white"), alt.value("black")),
+        color=_white_when(f"abs(datum.z_model) > {0.6 * top}"),
     )
     return alt.layer(cells, text).properties(
         # anchored at the start: a wide chart scrolls in its box, the title stays in view
@@ -293,52 +304,94 @@ def distributions(frame: pl.DataFrame) -> alt.VConcatChart:
                     ) or None,
                 }
             )  # fmt: skip
-    y = alt.Y("segment:O", sort=sorted(frame["segment"].unique().to_list()), title="segment")
-    colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_legend(frame))
+    # the panels are Vega-Lite written out, not Altair objects: Altair deep-copies every layer
+    # several times as it layers and concatenates them, 0.1 s a feature (2 s at 20 features)
+    y = {
+        "field": "segment",
+        "type": "ordinal",
+        "sort": sorted(frame["segment"].unique().to_list()),
+        "title": "segment",
+    }
+    colour = alt.Color(
+        "label:N", scale=_colour_by_number(frame), title="segment", legend=_legend(frame)
+    ).to_dict(validate=False)
     quantiles = ("min", "p05", "p25", "median", "p75", "p95", "max")
-    tooltip = ["label:N", *(alt.Tooltip(f"{c}:Q", format=",.4~r") for c in quantiles)]
+    label = {"field": "label", "type": "nominal"}
+    tooltip = [label, *({"field": c, "type": "quantitative", "format": ",.4~r"} for c in quantiles)]
+    tail_tooltip = [label, {"field": "tail", "type": "nominal"}]
+
+    def at(field: str) -> dict[str, Any]:
+        return {"field": field, "type": "quantitative"}
+
     panels = []
     for feature in features:
         transform = frame.filter(pl.col("feature") == feature)["transform"][0] or "none"
         span = ranges[feature]
-        kind: Literal["symlog", "sqrt", "linear"] = _AXIS_SCALE.get(transform, "linear")
-        scale = alt.Scale(type=kind, zero=False, nice=False)
+        scale: dict[str, Any] = {"type": _AXIS_SCALE.get(transform, "linear"), "zero": False, "nice": False}
         if span is not None:
-            scale = alt.Scale(type=kind, zero=False, nice=False, domain=list(span))
+            scale["domain"] = list(span)
         words = _AXIS_WORDS.get(transform)
-        x = alt.X("p05:Q", title=f"{words} ({transform})" if words else None, scale=scale)
-        base = alt.Chart().transform_filter(alt.FieldEqualPredicate(field="feature", equal=feature))
-        whisker = base.mark_rule(color="#555", clip=True).encode(y=y, x=x, x2="p95:Q")
-        box = base.mark_bar(size=14, clip=True).encode(
-            y=y, x="p25:Q", x2="p75:Q", color=colour, tooltip=tooltip
-        )
-        median = base.mark_tick(color="black", size=14, thickness=2, clip=True).encode(y=y, x="median:Q")
-        low = base.transform_filter("datum.min_inside").mark_tick(color="#999", size=8).encode(y=y, x="min:Q")
-        high = (
-            base.transform_filter("datum.max_inside").mark_tick(color="#999", size=8).encode(y=y, x="max:Q")
-        )
-        layers = [whisker, box, median, low, high]
+        x = {**at("p05"), "scale": scale, "title": f"{words} ({transform})" if words else None}
+        this_feature = {"filter": {"field": "feature", "equal": feature}}
+
+        def layer(mark: dict[str, Any], encoding: dict[str, Any], *filters: str) -> dict[str, Any]:
+            return {
+                "mark": mark,
+                "encoding": {"y": y, **encoding},
+                # B023: called at once, within the loop's iteration whose feature it filters on
+                "transform": [this_feature, *({"filter": f} for f in filters)],  # noqa: B023
+            }
+
+        tick = {"type": "tick", "color": "#999", "size": 8}
+        layers = [
+            layer({"type": "rule", "color": "#555", "clip": True}, {"x": x, "x2": {"field": "p95"}}),
+            layer(
+                {"type": "bar", "size": 14, "clip": True},
+                {"x": at("p25"), "x2": {"field": "p75"}, "color": colour, "tooltip": tooltip},
+            ),
+            layer(
+                {"type": "tick", "color": "black", "size": 14, "thickness": 2, "clip": True},
+                {"x": at("median")},
+            ),
+            layer(tick, {"x": at("min")}, "datum.min_inside"),
+            layer(tick, {"x": at("max")}, "datum.max_inside"),
+        ]
         if span is not None:
-            tails = base.transform_filter("datum.tail != null")
+            triangle = {"type": "point", "filled": True, "color": "#555", "size": 60}
             layers += [
-                tails.transform_filter("!datum.max_inside")
-                .mark_point(shape="triangle-right", filled=True, color="#555", size=60)
-                .encode(y=y, x="axis_high:Q", tooltip=["label:N", "tail:N"]),
-                tails.transform_filter("!datum.min_inside")
-                .mark_point(shape="triangle-left", filled=True, color="#555", size=60)
-                .encode(y=y, x="axis_low:Q", tooltip=["label:N", "tail:N"]),
-                tails.mark_text(align="left", dx=8, fontSize=10, color="#555").encode(
-                    y=y, x=alt.X("axis_high:Q"), text="tail:N"
+                layer(
+                    {**triangle, "shape": "triangle-right"},
+                    {"x": at("axis_high"), "tooltip": tail_tooltip},
+                    "datum.tail != null",
+                    "!datum.max_inside",
+                ),
+                layer(
+                    {**triangle, "shape": "triangle-left"},
+                    {"x": at("axis_low"), "tooltip": tail_tooltip},
+                    "datum.tail != null",
+                    "!datum.min_inside",
+                ),
+                layer(
+                    {"type": "text", "align": "left", "dx": 8, "fontSize": 10, "color": "#555"},
+                    {"x": at("axis_high"), "text": {"field": "tail", "type": "nominal"}},
+                    "datum.tail != null",
                 ),
             ]
-        panels.append(
-            alt.layer(*layers).properties(
-                title=alt.Title(feature, anchor="start", fontSize=12, limit=0),
-                width=440,
-                height=max(48, 20 * len(labels)),
+        # Altair's concatenation takes Altair objects only: the panel as Vega-Lite's LayerSpec,
+        # which Altair would validate as it is made (0.1 s a panel); the whole chart is validated
+        # instead, by `to_dict()` (tests/test_charts.py)
+        with debug_mode(False):
+            panels.append(
+                alt.LayerSpec(
+                    layer=layers,
+                    title={"text": feature, "anchor": "start", "fontSize": 12, "limit": 0},
+                    width=440,
+                    height=max(48, 20 * len(labels)),
+                )
             )
-        )
-    return alt.vconcat(*panels, data=_data(pl.DataFrame(rows, infer_schema_length=None))).properties(
+    return alt.vconcat(
+        *panels,
+        data=_data(pl.DataFrame(rows, infer_schema_length=None)),
         title=alt.Title(
             "Distributions per segment",
             subtitle=[
@@ -346,7 +399,7 @@ def distributions(frame: pl.DataFrame) -> alt.VConcatChart:
                 "a triangle: the min or max lies beyond the axis, at the value written beside it",
             ],
             anchor="start",
-        )
+        ),
     )
 
 
@@ -358,27 +411,33 @@ def projection(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     colour = alt.Color("label:N", scale=_colour_by_number(frame), title="segment", legend=_legend(frame))
     v1 = frame["variance_pc1"][0] if frame.height else 0.0
     v2 = frame["variance_pc2"][0] if frame.height else 0.0
-    base = alt.Chart(_data(frame)).encode(
+    # the data goes on the layer chart, given once: on each layer, or through .properties(),
+    # Altair would deep-copy its 5,000 rows at every step (0.15-0.4 s at 5,000 points)
+    base = alt.Chart().encode(
         x=alt.X("pc1:Q", title=f"PC1 ({v1:.0%} of the variance)"),
         y=alt.Y("pc2:Q", title=f"PC2 ({v2:.0%} of the variance)"),
     )
     points = (
         base.transform_filter("datum.kind == 'point'")
         .mark_circle(size=14, opacity=0.45)
-        .encode(color=colour, tooltip=["entity:N", "label:N"])
+        .encode(color=colour, tooltip=[alt.Tooltip("entity:N"), alt.Tooltip("label:N")])
     )
     centres = (
         base.transform_filter("datum.kind == 'centroid'")
         .mark_point(shape="diamond", size=320, filled=True, stroke="black", strokeWidth=2.5, opacity=1)
-        .encode(color=colour, tooltip=["label:N"])
+        .encode(color=colour, tooltip=[alt.Tooltip("label:N")])
     )
     numbers = (
         base.transform_filter("datum.kind == 'centroid'")
         .mark_text(dx=12, dy=-12, fontWeight="bold")
-        .encode(text="segment:N")
+        .encode(text=alt.Text("segment:N"))
     )
     n = frame.filter(pl.col("kind") == "point").height
-    return alt.layer(points, centres, numbers).properties(
+    return alt.layer(
+        points,
+        centres,
+        numbers,
+        data=_data(frame),
         title=alt.Title(
             "Map of the segments (PCA of the scaled features)",
             subtitle=f"{n:,} entities (a seeded sample of at most 5,000) and the segment centres",
@@ -419,7 +478,7 @@ def transitions(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     )
     text = base.mark_text(fontSize=13).encode(
         text=alt.Text("entities:Q", format=","),
-        color=alt.condition(f"datum.entities > {0.55 * top}", alt.value("white"), alt.value("black")),
+        color=_white_when(f"datum.entities > {0.55 * top}"),
     )
     return alt.layer(cells, text).properties(
         title=alt.Title(
@@ -449,7 +508,7 @@ def size_history(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
         y=alt.Y("size:Q", title="entities"),
         color=colour,
         tooltip=[
-            "run_label:N",
+            alt.Tooltip("run_label:N"),
             alt.Tooltip("segment:O"),
             alt.Tooltip("name:N", title="name in that run"),
             alt.Tooltip("size:Q", format=","),

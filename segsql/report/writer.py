@@ -1,19 +1,32 @@
-"""Write a run's charts (PNG, SVG, Vega-Lite JSON) and one self-contained HTML report.
+"""Write one self-contained HTML report of a run, its charts' Vega-Lite JSON and, on request,
+their PNG and SVG images.
 
 Reads the run's output tables through ``queries/report/charts/*.sql`` and
 ``queries/report/*.sql`` only, so a report can be rewritten at any time from
 the database (opened read-only). The HTML inlines the Vega, Vega-Lite and
 Vega-Embed libraries (the bundle vl-convert-python makes, as Altair's
-``inline=True`` does): it opens with no network at all.
+``inline=True`` does): it opens with no network at all, and the browser draws
+the charts from the specs embedded in it.
+
+Where the time goes (bench/README.md, "Report and start-up"): vl-convert takes
+about a second to build the JavaScript bundle, kept on disk (:func:`_javascript`)
+and built, when it is not, on a thread while the queries run; drawing each chart
+as SVG and PNG takes vl-convert's JavaScript engine another 1-3 s (holding the
+GIL), which is why images are made only when asked for (``images=True``,
+``segsql report --images``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
 import shutil
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -54,7 +67,8 @@ class Reruns:
 
 @dataclass(frozen=True)
 class Report:
-    """What :func:`write_report` wrote: the HTML file and, per chart, its png/svg/json files."""
+    """What :func:`write_report` wrote: the HTML file and, per chart, its files: ``json`` always,
+    ``svg`` and ``png`` when images were asked for."""
 
     run_id: int
     html: Path
@@ -62,13 +76,20 @@ class Report:
 
 
 def write_report(
-    config: Config | str | Path, *, run_id: int | None = None, con: duckdb.DuckDBPyConnection | None = None
+    config: Config | str | Path,
+    *,
+    run_id: int | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    images: bool = False,
 ) -> Report:
     """Write the report of run ``run_id`` (default: the latest successful run).
 
     Files go to ``[output] dir`` of ``config``, in a folder of the run's own,
-    ``run-<run_id>/``: ``report.html`` and ``charts/<name>.png``, ``.svg`` and
-    ``.vl.json``, so that reporting on one run never overwrites another run's
+    ``run-<run_id>/``: ``report.html`` and ``charts/<name>.vl.json``, and with
+    ``images`` also ``charts/<name>.svg`` and ``.png`` (a few seconds more:
+    vl-convert draws them); without, any images an earlier report left there
+    are removed, so that the folder never holds images of another report.
+    Reporting on one run never overwrites another run's
     report. The report of the database's latest successful run is also copied
     to ``report.html`` and ``charts/`` in ``[output] dir`` itself, a stable
     address for the latest; ``html`` is that copy then, else the run's own.
@@ -81,27 +102,43 @@ def write_report(
         raise DatabaseError(
             '[project] database is ":memory:", which keeps no runs to report on: use a database file'
         )
-    with connect(config, con, read_only=True) as db:
-        run = _run_row(db, config, run_id)
-        rid = run["run_id"]
-        latest = sql.execute(db, "report/latest_run", schema=config.schema).fetchall()[0][0]
-        frames = {
-            chart.name: _frame(db, f"report/charts/{chart.name}", rid, config.schema) for chart in CHARTS
-        }
-        scaler = _with_diagnostics(db, _frame(db, "report/scaler", rid, config.schema), rid, config.schema)
-        segments = _frame(db, "report/segments", rid, config.schema)
-        segments = _with_rules(db, segments, rid, config.schema)
-        reruns = _reruns(db, run, config.schema)
-    words_from = _stored_config(config, run["config"])
-
-    try:
-        return _write_files(config, words_from, run, frames, scaler, segments, reruns, latest=rid == latest)
-    except OSError as exc:  # a read-only or full folder, a file where a folder is meant
-        where = " → ".join(str(n) for n in (exc.filename, exc.filename2) if n is not None)
-        raise SegsqlError(
-            f"[output] dir {config.output_dir}: cannot write the report of run {rid}"
-            f" ({where + ': ' if where else ''}{exc.strerror or exc})"
-        ) from None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with connect(config, con, read_only=True) as db:
+            run = _run_row(db, config, run_id)
+            # the JavaScript bundle is read from its cache or built by vl-convert in Rust, without
+            # the GIL: on a thread it is ready by the time the queries and the charts' specs are
+            javascript = pool.submit(_javascript)
+            rid = run["run_id"]
+            latest = sql.execute(db, "report/latest_run", schema=config.schema).fetchall()[0][0]
+            frames = {
+                chart.name: _frame(db, f"report/charts/{chart.name}", rid, config.schema) for chart in CHARTS
+            }
+            scaler = _with_diagnostics(
+                db, _frame(db, "report/scaler", rid, config.schema), rid, config.schema
+            )
+            segments = _frame(db, "report/segments", rid, config.schema)
+            segments = _with_rules(db, segments, rid, config.schema)
+            reruns = _reruns(db, run, config.schema)
+        words_from = _stored_config(config, run["config"])
+        try:
+            return _write_files(
+                config,
+                words_from,
+                run,
+                frames,
+                scaler,
+                segments,
+                reruns,
+                latest=rid == latest,
+                images=images,
+                javascript=javascript.result,
+            )
+        except OSError as exc:  # a read-only or full folder, a file where a folder is meant
+            where = " → ".join(str(n) for n in (exc.filename, exc.filename2) if n is not None)
+            raise SegsqlError(
+                f"[output] dir {config.output_dir}: cannot write the report of run {rid}"
+                f" ({where + ': ' if where else ''}{exc.strerror or exc})"
+            ) from None
 
 
 def _reruns(db: duckdb.DuckDBPyConnection, run: dict[str, Any], schema: str) -> Reruns | None:
@@ -129,6 +166,8 @@ def _write_files(
     reruns: Reruns | None,
     *,
     latest: bool,
+    images: bool,
+    javascript: Callable[[], str],
 ) -> Report:
     rid = run["run_id"]
     out = config.output_dir / f"run-{rid}"
@@ -143,9 +182,11 @@ def _write_files(
     for chart, frame in drawn:
         if "feature" in frame.columns:
             frame = frame.with_columns(pl.col("feature").replace(words))
-        spec = chart.draw(frame).to_dict()
+        # validating against the Vega-Lite schema takes longer than drawing: tests/test_charts.py
+        # validates every chart function's output instead
+        spec = chart.draw(frame).to_dict(validate=False)
         specs[chart.name] = spec
-        written[chart.name] = _write_chart(chart_dir, chart.name, spec)
+        written[chart.name] = _write_chart(chart_dir, chart.name, spec, images=images)
     if reruns is None:  # a rewritten report of a first run: no stale section charts beside it
         _remove_charts(chart_dir, RERUN_CHARTS)
 
@@ -160,6 +201,7 @@ def _write_files(
             specs=specs,
             reruns=reruns,
             words=words,
+            javascript=javascript(),
         ),
         encoding="utf-8",
     )
@@ -172,12 +214,19 @@ def _write_files(
         name: {kind: _copy(path, stable / "charts" / path.name) for kind, path in files.items()}
         for name, files in written.items()
     }
+    if not images:  # the previous latest's images must not pass for this run's
+        _remove_charts(stable / "charts", tuple(chart for chart, _ in drawn), suffixes=_IMAGES)
     return Report(run_id=rid, html=_copy(html, stable / "report.html"), charts=copies)
 
 
-def _remove_charts(folder: Path, charts: tuple[ChartSpec, ...]) -> None:
+_IMAGES = (".svg", ".png")
+
+
+def _remove_charts(
+    folder: Path, charts: tuple[ChartSpec, ...], *, suffixes: tuple[str, ...] = (".vl.json", *_IMAGES)
+) -> None:
     for chart in charts:
-        for suffix in (".vl.json", ".svg", ".png"):
+        for suffix in suffixes:
             (folder / f"{chart.name}{suffix}").unlink(missing_ok=True)
 
 
@@ -266,13 +315,14 @@ def _vl_version() -> str:
     return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
-def _write_chart(folder: Path, name: str, spec: dict[str, Any]) -> dict[str, Path]:
-    paths = {
-        "json": folder / f"{name}.vl.json",
-        "svg": folder / f"{name}.svg",
-        "png": folder / f"{name}.png",
-    }
+def _write_chart(folder: Path, name: str, spec: dict[str, Any], *, images: bool) -> dict[str, Path]:
+    paths = {"json": folder / f"{name}.vl.json"}
     paths["json"].write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    if not images:
+        for suffix in _IMAGES:  # an earlier report's images of this run
+            (folder / f"{name}{suffix}").unlink(missing_ok=True)
+        return paths
+    paths["svg"], paths["png"] = folder / f"{name}.svg", folder / f"{name}.png"
     svg = vl_convert.vegalite_to_svg(spec, vl_version=_vl_version())
     paths["svg"].write_text(svg, encoding="utf-8")
     # rasterising the SVG already made saves laying the chart out a second time
@@ -280,11 +330,61 @@ def _write_chart(folder: Path, name: str, spec: dict[str, Any]) -> dict[str, Pat
     return paths
 
 
+def _cache_dir() -> Path | None:
+    """Where segsql keeps what it can build again: ``$XDG_CACHE_HOME/segsql``, else
+    ``~/.cache/segsql``; None when there is no home to put it in."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    try:
+        return (Path(base) if base else Path.home() / ".cache") / "segsql"
+    except RuntimeError:  # no home directory known
+        return None
+
+
 @cache
 def _javascript() -> str:
-    """Vega, Vega-Lite and Vega-Embed in one script (slow to build: once per process)."""
+    """Vega, Vega-Lite and Vega-Embed in one script.
+
+    vl-convert takes about a second to bundle it, and the bundle depends only on the
+    vl-convert and Vega-Lite versions: it is kept in the cache folder (:func:`_cache_dir`)
+    under a name with both, after a line with its SHA-256, written whole or not at all. A
+    folder that cannot be written, or a file whose digest does not match, only costs the
+    second again.
+    """
+    vl = _vl_version()
+    folder = _cache_dir()
+    version = vl_convert.__version__  # type: ignore[attr-defined]  # (not in its stub)
+    cached = None if folder is None else folder / f"vega-bundle-{version}-vl{vl}.js"
+    if cached is not None:
+        try:
+            header, _, code = cached.read_text(encoding="utf-8").partition("\n")
+        except (OSError, UnicodeDecodeError):
+            header, code = "", ""
+        if code and header == _digest_line(code):
+            return code
     # the stub wants a snippet, the function does not: the default one defines vegaEmbed globally
-    return vl_convert.javascript_bundle(vl_version=_vl_version())  # type: ignore[call-arg]
+    code = vl_convert.javascript_bundle(vl_version=vl)  # type: ignore[call-arg]
+    if cached is not None:
+        _keep(cached, f"{_digest_line(code)}\n{code}")
+    return code
+
+
+def _keep(path: Path, text: str) -> None:
+    """Write ``path`` whole (a file aside, then renamed), or leave it as it was."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, aside = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as part:
+            part.write(text)
+        os.replace(aside, path)
+    except OSError:
+        Path(aside).unlink(missing_ok=True)
+
+
+def _digest_line(code: str) -> str:
+    return f"// sha256 {hashlib.sha256(code.encode('utf-8')).hexdigest()}"
 
 
 def _json_in_script(value: Any) -> str:
@@ -333,6 +433,7 @@ def _render(
     specs: dict[str, dict[str, Any]],
     reruns: Reruns | None,
     words: dict[str, str],
+    javascript: str,
 ) -> str:
     labels = config.features.labels
     profiles: dict[int, list[dict[str, Any]]] = {}
@@ -372,6 +473,6 @@ def _render(
         reruns=None if reruns is None else _section(reruns, words),
         generated=datetime.now().replace(microsecond=0),
         version=__version__,
-        javascript=Markup(_javascript_in_script(_javascript())),
+        javascript=Markup(_javascript_in_script(javascript)),
         specs=Markup(_json_in_script(embedded)),
     )
