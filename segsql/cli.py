@@ -19,9 +19,8 @@ import traceback
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -37,11 +36,16 @@ from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
 import segsql as api
-from segsql.config import as_config
 from segsql.errors import SavedThenInterrupted, SegsqlError, environment_error
-from segsql.steps.fit import threads as fit_threads
-from segsql.steps.naming import Labels, feature_noun
 from segsql.version import __version__
+
+# `segsql --help` must start at once: Polars, the config (pydantic, DuckDB) and the steps
+# (scikit-learn, through segsql.steps.fit) are imported by the commands that use them, and
+# `segsql` itself loads its verbs on first use (segsql/__init__.py)
+if TYPE_CHECKING:
+    import polars as pl
+
+    from segsql.steps.naming import Labels
 
 
 class _Flags:
@@ -100,7 +104,9 @@ def _handle_errors(func: F) -> F:
             raise typer.Exit(130) from None
         except KeyboardInterrupt:
             _say(err, "Error: interrupted; nothing was written")
-            if fit_threads.busy():
+            # only a run that fitted has loaded the module (and scikit-learn): no need to load it
+            fit_threads = sys.modules.get("segsql.steps.fit.threads")
+            if fit_threads is not None and fit_threads.busy():
                 # a fit's C code is still running on a worker thread (see segsql.steps.fit.threads):
                 # everything is rolled back and closed, and a normal exit would wait for it or crash
                 sys.stdout.flush()
@@ -162,6 +168,8 @@ def run(
             display.stop()
     if not quiet:
         try:
+            from segsql.config import as_config
+
             _print_run(result, labels=as_config(config).features.labels)
         except KeyboardInterrupt as exc:  # while printing: the run is already saved
             raise SavedThenInterrupted(run_id=result.run_id) from exc
@@ -215,10 +223,16 @@ def report(
     run_id: Annotated[
         int | None, typer.Option("--run", help="The run to report on (default: the latest successful run).")
     ] = None,
+    images: Annotated[
+        bool,
+        typer.Option("--images", help="Also draw every chart as PNG and SVG files (a few seconds more)."),
+    ] = False,
 ) -> None:
     """Rewrite the HTML report and the charts of a run from the database (read-only)."""
-    written = api.write_report(config, run_id=run_id)
-    _say(out, f"Report of run {written.run_id}: {written.html} ({len(written.charts)} charts beside it)")
+    written = api.write_report(config, run_id=run_id, images=images)
+    kinds = "Vega-Lite, SVG and PNG" if images else "Vega-Lite"
+    charts = f"{len(written.charts)} charts beside it, {kinds}"
+    _say(out, f"Report of run {written.run_id}: {written.html} ({charts})")
 
 
 @app.command(cls=_Command)
@@ -277,6 +291,22 @@ def score(
     table: Annotated[
         str | None, typer.Option("--table", "-t", help="A table or view in the run database to score.")
     ] = None,
+    transactions: Annotated[
+        Path | None,
+        typer.Option(
+            "--transactions",
+            help="A file of new transactions: the run's RFM recipe makes each entity's features to score.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="With --transactions: replace the run's [features.rfm] as_of (a date, or a date and time).",
+            show_default=False,
+        ),
+    ] = None,
     run: Annotated[
         int | None, typer.Option("--run", help="The run to score with (default: the latest).")
     ] = None,
@@ -291,7 +321,18 @@ def score(
     """Put new rows in the saved segments: nearest centroid, in DuckDB SQL."""
     if format not in {"table", "csv", "json"}:
         raise SegsqlError(f"--format: must be table, csv or json (got {format!r})")
-    result = api.score(config, input=input, table=table, run_id=run, output=output, into=into)
+    result = api.score(
+        config,
+        input=input,
+        table=table,
+        transactions=transactions,
+        as_of=as_of,
+        run_id=run,
+        output=output,
+        into=into,
+    )
+    import polars as pl  # loaded by api.score already
+
     if isinstance(result, pl.DataFrame):
         _print_frame(result, format)
         return
@@ -416,6 +457,8 @@ def _print_frame(frame: pl.DataFrame, format: str) -> None:
 
 def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
     """Columns CSV has no form for (lists, structs, binary, objects) as the text the table shows."""
+    import polars as pl
+
     flat = (
         pl.Boolean,
         pl.String,
@@ -520,6 +563,10 @@ def _print_run(result: Any, *, labels: Labels | None = None) -> None:
 def _print_contrasts(result: Any, labels: Labels) -> None:
     """Per segment: number, size and share, name, then its 3 strongest contrasts (by |z| in the
     model's space) in words, with the means in original units."""
+    import polars as pl
+
+    from segsql.steps.naming import feature_noun
+
     _say_fitted(
         out, "Segments (size, name, and the 3 features that set each apart most; means in original units):"
     )
@@ -548,6 +595,8 @@ def _print_contrasts(result: Any, labels: Labels) -> None:
 def _print_diff(d: api.Diff) -> None:
     """The transitions as a from × to table ("entities (share of the from segment)"), then the
     lineage events and the drift of the later run against the earlier, and what is missing."""
+    import polars as pl
+
     moves = d.transitions
     before = moves.filter(pl.col("from_segment").is_not_null())["entities"].sum()
     after = moves.filter(pl.col("to_segment").is_not_null())["entities"].sum()

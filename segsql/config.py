@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import re
 import string
 import tomllib
@@ -91,6 +92,8 @@ class ProjectConfig(_Section):
     # DuckDB's memory_limit for the connections segsql opens ("4GB", "800MB"); beyond it DuckDB
     # spills to disk (beside the database). Default: DuckDB's own, 80% of the machine's memory.
     memory_limit: str | None = None
+    # which engine computes the features, the preprocessing and the fit (README, "Spark")
+    engine: Literal["duckdb", "spark"] = "duckdb"
 
     @field_validator("memory_limit")
     @classmethod
@@ -130,6 +133,64 @@ def _datetime(value: Any) -> datetime | None:
     return None
 
 
+# the DuckDB reader of each file format, and the format a file's suffix says (here, not in
+# segsql.sources, so that [sources.X] can tell a CSV-like file at load)
+_READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json"}
+_SUFFIXES = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".json": "json", ".jsonl": "json", ".ndjson": "json",
+}  # fmt: skip
+
+
+def reader_for(path: str, format: str | None = None) -> str:
+    """The DuckDB table function that reads ``path``: by ``format``, else by suffix.
+
+    >>> reader_for("sales/*.parquet"), reader_for("a.csv.gz"), reader_for("x", "json")
+    ('read_parquet', 'read_csv', 'read_json')
+    """
+    if format:
+        return _READERS[format]
+    for suffix in reversed([s.lower() for s in Path(path).suffixes if s.lower() not in {".gz", ".zst"}]):
+        if suffix in _SUFFIXES:
+            return _READERS[_SUFFIXES[suffix]]
+    return "read_csv"
+
+
+# the reader options of [sources.X] (segsql.sources passes them to read_csv), and the delimiter
+# that means "runs of spaces and tabs"
+READER_OPTIONS = (
+    "delimiter", "header", "quote", "skip", "date_format", "timestamp_format", "columns", "null_values"
+)  # fmt: skip
+WHITESPACE = "whitespace"
+
+
+def strptime_format(value: str) -> str:
+    """``value`` if DuckDB's strptime accepts it as a format, else a ValueError saying why.
+
+    >>> strptime_format("%Y%m%d")
+    '%Y%m%d'
+    """
+    try:
+        with duckdb.connect(":memory:") as con:
+            con.execute("SELECT try_strptime('', $format)", {"format": value}).fetchall()
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0].split(": ", 1)[-1]
+        raise ValueError(f"not a strptime format DuckDB can use: {value!r} ({reason})") from None
+    return value
+
+
+def _duckdb_type(type_name: Any, *, key: str) -> str:
+    """The DuckDB type ``type_name`` names, as DuckDB writes it ("int" → "INTEGER")."""
+    if not isinstance(type_name, str):
+        raise _KeyedError(key, f'must be a DuckDB type name such as "VARCHAR" (got {type_name!r})')
+    try:
+        return str(duckdb.sqltype(type_name))
+    except (duckdb.Error, ValueError) as exc:
+        reason = str(exc).splitlines()[0].split(": ", 1)[-1]
+        raise _KeyedError(key, f"not a DuckDB type: {type_name!r} ({reason})") from None
+
+
 class SourceConfig(_Section):
     """``[sources.X]``: a file (or a glob, or a hive-partitioned Parquet folder), a DuckDB table,
     a Delta table (``format = "delta"``, ``path``) or an Iceberg table (``format = "iceberg"``,
@@ -145,6 +206,64 @@ class SourceConfig(_Section):
     # pyiceberg configuration (~/.pyiceberg.yaml, PYICEBERG_CATALOG__… variables)
     catalog: dict[str, str] | str | None = None
     snapshot_id: int | None = None
+    # reader options of a CSV-like file (README, "Files as they come"), given to DuckDB's read_csv
+    # by name (delim, header, quote, skip, dateformat, timestampformat, columns, nullstr);
+    # delimiter = "whitespace" splits each line on runs of spaces and tabs instead
+    delimiter: str | None = Field(None, min_length=1)
+    header: bool | None = None
+    quote: str | None = None
+    skip: int | None = Field(None, ge=0)
+    date_format: str | None = Field(None, min_length=1)
+    timestamp_format: str | None = Field(None, min_length=1)
+    columns: dict[str, str] | None = None
+    null_values: list[str] | None = None
+
+    @field_validator("date_format", "timestamp_format")
+    @classmethod
+    def _format(cls, value: str | None) -> str | None:
+        return None if value is None else strptime_format(value)
+
+    @field_validator("columns")
+    @classmethod
+    def _types(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError('names no column (give every column of the file, in order: { name = "TYPE" })')
+        typed = {}
+        for name, type_name in value.items():
+            if not name:
+                raise ValueError("names an empty column")
+            typed[name] = _duckdb_type(type_name, key=name)
+        return typed
+
+    @model_validator(mode="after")
+    def _reader_options(self) -> SourceConfig:
+        given = [key for key in READER_OPTIONS if getattr(self, key) is not None]
+        if not given:
+            return self
+        if self.table is not None or self.format in ("parquet", "json", "delta", "iceberg"):
+            read_as = f"format = {self.format!r}" if self.format else "a table"
+            raise _KeyedError(
+                given[0], f"is a reader option only for CSV-like files (this source is {read_as})"
+            )
+        if self.format is None:
+            reader = reader_for(self.path or "")
+            if reader != "read_csv":
+                raise _KeyedError(
+                    given[0],
+                    f"is a reader option only for CSV-like files ({self.path!r} is read as {reader[5:]} "
+                    'by its suffix; format = "csv" reads it as CSV)',
+                )
+        if self.delimiter == WHITESPACE:
+            for key in ("quote", "date_format", "timestamp_format", "null_values"):
+                if getattr(self, key) is not None:
+                    raise _KeyedError(
+                        key,
+                        f'not with delimiter = "{WHITESPACE}": its fields are split on spaces, never quoted; '
+                        "type them with `columns` and convert them in the feature query",
+                    )
+        return self
 
     @field_validator("catalog", mode="before")
     @classmethod
@@ -209,10 +328,29 @@ class SourceConfig(_Section):
         return self
 
 
+# the RFM recipe's features (queries/features/rfm.sql, README "The RFM recipe"): those that need
+# an amount, and the default selection (with an amount: the first five, as before the others existed)
+RFM_FEATURES = (
+    "recency_days", "frequency", "monetary", "avg_order_value", "tenure_days",
+    "interpurchase_mean_days", "interpurchase_std_days", "order_trend",
+)  # fmt: skip
+RFM_MONETARY = ("monetary", "avg_order_value")
+RFM_DEFAULT = RFM_FEATURES[:5]
+
+
 class RfmConfig(_Section):
     source: str
     timestamp: str
-    amount: str
+    # optional: a log of dates alone has every feature but the monetary ones
+    amount: str | None = None
+    # a strptime format for a timestamp column written as digits or text in another order
+    # ("%Y%m%d" for 19970101): the column is read as text and parsed with it
+    timestamp_format: str | None = Field(None, min_length=1)
+    # the recipe's features to compute, in this order (default: RFM_DEFAULT, or without an
+    # amount the non-monetary ones of it)
+    features: list[str] | None = None
+    # order_trend compares the orders of the last trend_days days before as_of with the trend_days before
+    trend_days: int = Field(90, ge=1)
     # a wall-clock time in `time_zone`: a date is its midnight; a time of day is honoured
     as_of: Annotated[datetime, Field(strict=False)]
     # where a day starts and ends for timestamps that carry a zone (an IANA name)
@@ -234,6 +372,43 @@ class RfmConfig(_Section):
         if value not in zoneinfo.available_timezones() and value != "UTC":
             raise ValueError(f'must be an IANA time zone such as "UTC" or "Europe/Paris" (got {value!r})')
         return value
+
+    @field_validator("timestamp_format")
+    @classmethod
+    def _format(cls, value: str | None) -> str | None:
+        return None if value is None else strptime_format(value)
+
+    @model_validator(mode="after")
+    def _computable(self) -> RfmConfig:
+        if self.features is None:
+            return self
+        if not self.features:
+            raise _KeyedError(
+                "features", f"must list at least one feature of the recipe ({', '.join(RFM_FEATURES)})"
+            )
+        for name in self.features:
+            if name not in RFM_FEATURES:
+                raise _KeyedError(
+                    "features",
+                    f"{name!r} is not a feature of the recipe (its features: {', '.join(RFM_FEATURES)})",
+                )
+            if name in RFM_MONETARY and self.amount is None:
+                raise _KeyedError(
+                    "features",
+                    f'{name!r} needs an amount: set [features.rfm] amount = "<column>", or leave it out',
+                )
+        if len(set(self.features)) != len(self.features):
+            raise _KeyedError("features", "lists a feature twice")
+        return self
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The features the recipe computes, in order: ``features``, else the default selection."""
+        if self.features is not None:
+            return tuple(self.features)
+        if self.amount is None:
+            return tuple(f for f in RFM_DEFAULT if f not in RFM_MONETARY)
+        return RFM_DEFAULT
 
     @model_validator(mode="after")
     def _local(self) -> RfmConfig:
@@ -277,6 +452,23 @@ class FeaturesConfig(_Section):
     columns: list[str] | None = None
     transforms: dict[str, Transform] = {}
     labels: dict[str, Label] = {}
+    # columns of the feature query (any type, levels compared as text) one-hot encoded in SQL
+    # (README, "Categorical features and weights")
+    categorical: list[str] = []
+    # a level rarer than this share of rows joins the column's "(other)" group
+    min_level_share: float = Field(0.01, ge=0, lt=1)
+    # per feature (a numeric column or a categorical column: its whole block), how much it weighs
+    weights: dict[str, float] = {}
+    # a column of the feature query holding each row's sample weight (not a feature)
+    weight: str | None = Field(None, min_length=1)
+
+    @field_validator("weights")
+    @classmethod
+    def _positive(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, w in value.items():
+            if not (math.isfinite(w) and w > 0):
+                raise _KeyedError(key, f"a feature weight must be a finite number > 0 (got {w!r})")
+        return value
 
     @field_validator("entity")
     @classmethod
@@ -305,7 +497,47 @@ class FeaturesConfig(_Section):
                 raise ValueError("`columns` lists a column twice")
             if self.entity in self.columns:
                 raise ValueError("`columns` must not include the entity column")
+        self._categories_and_weights()
         return self
+
+    def _categories_and_weights(self) -> None:
+        """``categorical``, ``weight`` and ``weights`` against each other and the other keys."""
+        numeric = set(self.columns or ())
+        seen: set[str] = set()
+        for column in self.categorical:
+            if not column:
+                raise _KeyedError("categorical", "names an empty column")
+            if column in seen:
+                raise _KeyedError("categorical", f"lists {column!r} twice")
+            seen.add(column)
+            if column == self.entity:
+                raise _KeyedError("categorical", f"{column!r} is the entity column, not a feature")
+            if column in numeric:
+                raise _KeyedError(
+                    "categorical", f"{column!r} is also in `columns`: a feature is numeric or categorical"
+                )
+            if column == self.weight:
+                raise _KeyedError("categorical", f"{column!r} is the sample weight column (`weight`)")
+            if column in self.transforms:
+                raise _KeyedError(
+                    f"transforms.{column}",
+                    f"{column!r} is categorical: its levels are indicators, not a number to transform",
+                )
+        if self.weight is not None:
+            if self.weight == self.entity:
+                raise _KeyedError("weight", f"{self.weight!r} is the entity column")
+            if self.weight in numeric:
+                raise _KeyedError(
+                    "weight", f"{self.weight!r} is also in `columns`: the sample weight is not a feature"
+                )
+        for key in self.weights:
+            if key in (self.entity, self.weight):
+                raise _KeyedError(f"weights.{key}", "not a feature (the entity or the sample weight column)")
+            if self.columns is not None and key not in numeric and key not in seen:
+                raise _KeyedError(
+                    f"weights.{key}",
+                    f"not a feature (features: {', '.join([*self.columns, *self.categorical])})",
+                )
 
 
 class PreprocessConfig(_Section):
@@ -338,6 +570,9 @@ class ModelConfig(_Section):
     random_state: int = 42
     metric_sample: int = Field(10000, ge=0)
     sweep_sample: int = Field(100000, ge=0)
+    # k-means++ starts per K in the sweep when it fits a sample (never more than n_init); a sweep
+    # of every row uses n_init, as its fit at the chosen K is the final fit (README, "Choosing K")
+    sweep_n_init: int = Field(3, ge=1)
     # constraints a chosen K must meet (README, "Choosing K"): the smallest segment's share of
     # the rows at least min_segment_share, the largest's at most max_segment_share
     min_segment_share: float | None = None
@@ -506,6 +741,7 @@ OUTPUT_TABLES = (
     "scaler",
     "centroids",
     "segments",
+    "features",
     "profiles",
     "segment_summary",
     "projection",
@@ -586,6 +822,19 @@ class PublishConfig(_Section):
         return tuple(self.tables) if self.tables is not None else OUTPUT_TABLES
 
 
+class SparkConfig(_Section):
+    """``[spark]``: the Spark engine's session and outputs (README, "Spark")."""
+
+    master: str = Field("local[*]", min_length=1)
+    # Spark settings for a session segsql starts ({ "spark.driver.memory" = "4g" })
+    conf: dict[str, str | int | float | bool] = {}
+    # where the per-entity segments go: a Parquet folder (a path: it has a "/"), or a Spark
+    # catalog table name ("db.segments"); default: the folder "segments" in [output] dir
+    output: str | None = Field(None, min_length=1)
+    # "sample": scikit-learn on a seeded sample on the driver; "mllib": Spark MLlib KMeans on every row
+    fit: Literal["sample", "mllib"] = "sample"
+
+
 class _Root(_Section):
     project: ProjectConfig = ProjectConfig()
     sources: dict[str, SourceConfig] = {}
@@ -598,6 +847,7 @@ class _Root(_Section):
     lifecycle: LifecycleConfig = LifecycleConfig()
     publish: list[PublishConfig] = []
     rules: RulesConfig = RulesConfig()
+    spark: SparkConfig = SparkConfig()
 
     @field_validator("sources")
     @classmethod
@@ -649,6 +899,7 @@ class Config:
     recommendations = property(lambda self: self._root.recommendations)
     lifecycle = property(lambda self: self._root.lifecycle)
     publish = property(lambda self: self._root.publish)
+    spark = property(lambda self: self._root.spark)
 
     @property
     def name(self) -> str:

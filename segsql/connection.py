@@ -96,6 +96,10 @@ def connect(
     own = _open(database, read_only=read_only, timeout=config.project.lock_timeout, settings=settings)
     try:
         if sandbox:
+            if config.project.engine == "spark":  # its segments view reads [spark] output (README, "Spark")
+                from segsql.spark.output import allow_output
+
+                allow_output(own, config)
             sql.execute(own, "connection/sandbox")
         with _using(own):
             yield own

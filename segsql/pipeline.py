@@ -10,6 +10,7 @@ first part (:data:`CHECKS`). New capabilities are new steps here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -18,10 +19,11 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from segsql import publish, report, sources, sql
+from segsql import report, sources, sql
 from segsql.config import Config, as_config
 from segsql.connection import connect, read_only_transaction
 from segsql.errors import SavedThenInterrupted
+from segsql.publish import step as publish_step  # `segsql.publish` is the verb
 from segsql.session import Progress, Session, open_session
 from segsql.steps import (
     diagnostics,
@@ -76,7 +78,7 @@ STEPS: tuple[Step, ...] = (
     Step("segment_rules", rules.fit),  # README, "Segment rules"
     Step("projection", projection.build),
     Step("writeback", writeback.save),
-    Step("publish", publish.step, when=lambda config: bool(config.publish)),  # README, "Publishing"
+    Step("publish", publish_step, when=lambda config: bool(config.publish)),  # README, "Publishing"
     # after the commit: a report that fails leaves the run's tables whole, and says so
     Step("report", report.step, when=lambda config: config.output.report),
 )
@@ -201,20 +203,23 @@ def run(
     con: duckdb.DuckDBPyConnection | None = None,
     progress: Progress | None = None,
     as_of: str | date | datetime | None = None,
+    spark: Any = None,
 ) -> RunResult:
     """Segment the configured data and write every output table; see the README.
 
     With a caller's DuckDB connection ``con`` the tables are written there and
     the connection is left open. ``as_of`` replaces ``[features.rfm] as_of``
     (a date, or a date and time), so a schedule and a backfill run one config.
+    ``spark``: a caller's Spark session for ``[project] engine = "spark"``
+    (README, "Spark"), used and never stopped.
     """
     config = as_config(config)
     if as_of is not None:
         config = config.with_as_of(as_of)
     saved = None
     try:
-        with open_session(config, con=con, progress=progress) as session:
-            results = _execute(session, STEPS)
+        with open_session(config, con=con, progress=progress) as session, _engine(session, spark) as steps:
+            results = _execute(session, steps)
             saved, fitted = results["writeback"], results["model"]
             tables = RunTables(config, saved.run_id, con=con)
             if con is None and config.database == ":memory:":
@@ -240,8 +245,20 @@ def run(
     )
 
 
+@contextmanager
+def _engine(session: Session, spark: Any, steps: tuple[Step, ...] = STEPS) -> Iterator[tuple[Step, ...]]:
+    """The steps to run: :data:`STEPS`, or their Spark forms under ``engine = "spark"`` (README, "Spark")."""
+    if session.config.project.engine != "spark" and spark is None:
+        yield steps
+        return
+    from segsql.spark import use_spark
+
+    with use_spark(session, steps, spark=spark) as replaced:
+        yield replaced
+
+
 def validate(
-    config: Config | str | Path, *, con: duckdb.DuckDBPyConnection | None = None
+    config: Config | str | Path, *, con: duckdb.DuckDBPyConnection | None = None, spark: Any = None
 ) -> ValidationResult:
     """Check the config, its sources and the feature query, without fitting or writing.
 
@@ -249,8 +266,8 @@ def validate(
     table in it); otherwise the checks run in memory.
     """
     config = as_config(config)
-    with open_session(config, con=con, read_only=True) as session:
-        results = _execute(session, CHECKS)
+    with open_session(config, con=con, read_only=True) as session, _engine(session, spark, CHECKS) as steps:
+        results = _execute(session, steps)
     checked = results["features"]
     return ValidationResult(
         sources=dict(results["sources"]),

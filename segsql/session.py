@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -51,6 +51,8 @@ class Session:
     config: Config
     con: duckdb.DuckDBPyConnection
     engine: str = "duckdb"
+    # the Spark engine's run (segsql.spark.engine.SparkRun) when engine is "spark"
+    spark: Any = None
     progress: Progress | None = None
     started_at: datetime = field(default_factory=datetime.now)
     timings: dict[str, float] = field(default_factory=dict)

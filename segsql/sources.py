@@ -32,22 +32,17 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from segsql import sql
-from segsql.config import Config
+from segsql.config import READER_OPTIONS, WHITESPACE, Config, SourceConfig, reader_for
 from segsql.errors import QueryError, SourceError
 from segsql.session import Session
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyiceberg.table import Table as IcebergTable
+    from sqlglot import exp
 
 __all__ = ["Sources", "fingerprint_sources", "is_numeric_type", "reader_for", "register", "register_sources"]
 
-_READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json"}
-_SUFFIXES = {
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".json": "json", ".jsonl": "json", ".ndjson": "json",
-}  # fmt: skip
 _NUMERIC = re.compile(
     r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT"
     r"|FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$"
@@ -61,20 +56,6 @@ def is_numeric_type(type_name: str) -> bool:
     (True, False)
     """
     return bool(_NUMERIC.match(type_name))
-
-
-def reader_for(path: str, format: str | None = None) -> str:
-    """The DuckDB table function that reads ``path``: by ``format``, else by suffix.
-
-    >>> reader_for("sales/*.parquet"), reader_for("a.csv.gz"), reader_for("x", "json")
-    ('read_parquet', 'read_csv', 'read_json')
-    """
-    if format:
-        return _READERS[format]
-    for suffix in reversed([s.lower() for s in Path(path).suffixes if s.lower() not in {".gz", ".zst"}]):
-        if suffix in _SUFFIXES:
-            return _READERS[_SUFFIXES[suffix]]
-    return "read_csv"
 
 
 @dataclass(frozen=True)
@@ -135,6 +116,11 @@ def _register_all(
             if not glob.glob(path) and not Path(path).exists():
                 raise SourceError(f"{path}: file not found ({where} path = {source.path!r})")
             if Path(path).is_dir():
+                if _options(source):
+                    raise SourceError(
+                        f"{where} {next(iter(_options(source)))}: is a reader option only for CSV-like files "
+                        f"({path} is a folder, read as partitioned Parquet)"
+                    )
                 reader = "read_parquet"
                 files = _partitioned_glob(path, key, source.path or "", source.format)
                 try:
@@ -142,6 +128,18 @@ def _register_all(
                 except QueryError as exc:
                     raise SourceError(
                         f"{path}: cannot read the Parquet files in the folder ({exc.reason})"
+                    ) from None
+            elif source.delimiter == WHITESPACE:
+                _register_whitespace(con, key, source, path)
+            elif _options(source):
+                try:
+                    reader_call = _read_csv(
+                        path, {_CSV_PARAMETERS[k]: v for k, v in _options(source).items()}
+                    )
+                    sql.execute(con, "sources/csv", name=key, reader=reader_call)
+                except QueryError as exc:
+                    raise SourceError(
+                        f"{path}: cannot read as csv with the {where} options ({exc.reason})"
                     ) from None
             else:
                 reader = reader_for(path, source.format)
@@ -229,6 +227,139 @@ def _file_print(path: str) -> dict[str, Any]:
     stat = Path(path).stat()
     modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC).replace(tzinfo=None)
     return {"path": path, "size": stat.st_size, "modified": modified.isoformat()}
+
+
+# --- reader options ---------------------------------------------------------------------------
+
+# [sources.X] key → the name of DuckDB's read_csv parameter it sets
+_CSV_PARAMETERS = {
+    "delimiter": "delim", "header": "header", "quote": "quote", "skip": "skip",
+    "date_format": "dateformat", "timestamp_format": "timestampformat",
+    "columns": "columns", "null_values": "nullstr",
+}  # fmt: skip
+
+
+def _options(source: SourceConfig) -> dict[str, Any]:
+    """The reader options a source sets, by their ``[sources.X]`` key."""
+    return {key: getattr(source, key) for key in READER_OPTIONS if getattr(source, key) is not None}
+
+
+def _constant(value: Any) -> exp.Expression:
+    """A config value as a SQL constant: sqlglot writes and quotes it (never segsql's string formatting)."""
+    from sqlglot import exp
+
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, list):
+        return exp.Array(expressions=[_constant(v) for v in value])
+    if isinstance(value, dict):
+        return exp.Struct(
+            expressions=[
+                exp.PropertyEQ(this=exp.Literal.string(k), expression=_constant(v)) for k, v in value.items()
+            ]
+        )
+    raise TypeError(f"not a reader option value: {value!r}")
+
+
+def _read_csv(path: str, parameters: Mapping[str, Any]) -> exp.Expression:
+    """``read_csv(path, <parameter> = <constant>, …)`` as a sqlglot tree.
+
+    The parameter names are segsql's own (DuckDB's names for the ``[sources.X]`` keys,
+    ``_CSV_PARAMETERS``, and the whitespace reader's); every value, the path too, is a
+    constant sqlglot writes and quotes, since a view (DDL) cannot take bound parameters.
+    """
+    from sqlglot import exp
+
+    arguments = [exp.Literal.string(path)] + [
+        exp.EQ(this=exp.Var(this=name), expression=_constant(value)) for name, value in parameters.items()
+    ]
+    return exp.Anonymous(this="read_csv", expressions=arguments)
+
+
+# a field of a whitespace-separated line: what the SQL's regular expressions (RE2) split on is
+# \s, the ASCII space, tab, newline, form feed and carriage return
+_FIELD = re.compile(r"[^ \t\n\f\r]+")
+
+
+def _register_whitespace(con: duckdb.DuckDBPyConnection, key: str, source: SourceConfig, path: str) -> None:
+    """``delimiter = "whitespace"``: a view splitting each line on runs of spaces and tabs.
+
+    DuckDB's CSV reader splits on one delimiter, so each line is read whole (no delimiter,
+    no quoting) and split with a regular expression (queries/sources/whitespace.sql). The
+    fields are named by ``columns``, else by the header line (``header = true``: the first
+    line after ``skip``), else ``column0``, ``column1``, … as DuckDB names them; they are typed
+    by ``columns``, else text. How many fields a line has is set by the names; a line with
+    another number is an error naming the file and the line when the view is read.
+    """
+    from sqlglot import exp
+
+    where = f"[sources.{key}]"
+    skip = source.skip or 0
+
+    def first_line(any_line: bool, after: int) -> str | None:
+        try:
+            rows = sql.execute(
+                con, "sources/first_line", {"path": path, "skip": after, "any_line": any_line}
+            ).fetchall()
+        except QueryError as exc:
+            raise SourceError(f"{path}: cannot read as lines ({exc.reason})") from None
+        return rows[0][0] if rows else None
+
+    names: list[str]
+    if source.columns is not None:
+        names = list(source.columns)
+    elif source.header:
+        header = first_line(True, skip)
+        names = _FIELD.findall(header or "")
+        if not names:
+            raise SourceError(
+                f"{path}: {where} header = true, and line {skip + 1} (the header) is blank or missing"
+            )
+        if len(set(names)) != len(names):
+            raise SourceError(f"{path}: the header line names a column twice ({header!r})")
+    else:
+        line = first_line(False, skip)
+        if line is None:
+            raise SourceError(f"{path}: the source {where} has no rows")
+        names = [f"column{i}" for i in range(len(_FIELD.findall(line)))]
+    types = source.columns or {}
+    fields = []
+    for i, name in enumerate(names):
+        field: exp.Expression = exp.Anonymous(
+            this="list_extract", expressions=[exp.column("segsql_fields"), exp.Literal.number(i + 1)]
+        )
+        if types.get(name, "VARCHAR") != "VARCHAR":
+            try:
+                to = exp.DataType.build(types[name], dialect="duckdb")
+            except Exception:  # noqa: BLE001 (sqlglot's parse errors vary by version)
+                raise SourceError(
+                    f"{where} columns.{name}: the type {types[name]} cannot be used with "
+                    f'delimiter = "{WHITESPACE}"'
+                ) from None
+            field = exp.Cast(this=field, to=to)
+        fields.append(exp.PropertyEQ(this=exp.Literal.string(name), expression=field))
+    # each line whole: one text column, no delimiter, no quoting
+    lines = _read_csv(
+        path,
+        {"columns": {"segsql_line": "VARCHAR"}, "delim": "", "quote": "", "escape": "", "header": False,
+         "skip": skip + (1 if source.header else 0)},
+    )  # fmt: skip
+    try:
+        sql.execute(
+            con,
+            "sources/whitespace",
+            name=key,
+            lines=lines,
+            row=exp.Struct(expressions=fields),
+            n_fields=exp.Literal.number(len(names)),
+            file=exp.Literal.string(path),
+        )
+    except QueryError as exc:
+        raise SourceError(f"{path}: cannot read as whitespace-separated fields ({exc.reason})") from None
 
 
 # --- partitioned Parquet folders ---------------------------------------------------------------

@@ -12,7 +12,10 @@ each; ``tests/test_locking.py`` holds the database with one. Publishing
 ``segsql publish``), ``publish:<table>`` (before each table of each target:
 ``publish:segments`` is between two tables) and ``publish:<table>:aside`` (a
 Parquet table's file written aside, not yet renamed into place);
-``tests/test_publish.py`` SIGKILLs publishes paused there.
+``tests/test_publish.py`` SIGKILLs publishes paused there. The Spark engine
+(:mod:`segsql.spark.engine`) adds ``spark:aside`` (the run's ``[spark] output``
+folder written aside, not yet renamed into place); ``tests/test_spark.py``
+SIGKILLs Spark runs paused there and at ``commit``.
 
 ``SEGSQL_TEST_NOTE_AT`` names a point to announce without stopping
 (``segsql: at <name>`` on stderr), so that a test can interrupt a run while it

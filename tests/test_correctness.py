@@ -162,8 +162,12 @@ def test_profiles_refuse_a_statistic_that_overflows_rather_than_store_it(tmp_pat
     class Pre:
         columns = ("a",)
 
+    class Unweighted:  # what profiles read of the features step: no sample weight, no categories
+        weight = None
+        categorical = ()
+
     with pytest.raises(DataError, match=r"feature 'a'.*overflow"):
-        profiles.build(session, {"preprocess": Pre()})
+        profiles.build(session, {"preprocess": Pre(), "features": Unweighted()})
 
 
 def test_the_map_refuses_coordinates_that_overflow_rather_than_store_them(tmp_path):

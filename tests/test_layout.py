@@ -14,13 +14,14 @@ PACKAGE = ROOT / "segsql"
 # lowest first; a module may import from its own layer and the ones before it
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("segsql.version", "segsql.errors", "segsql.testhook"),
-    ("segsql.config", "segsql.sql"),
-    ("segsql.connection",),
+    ("segsql.config", "segsql.sql", "segsql.spark.sql"),
+    ("segsql.connection", "segsql.spark.output"),  # the Spark engine's output, the sandbox's folder
     ("segsql.session",),
     # what reads and writes around a run: sources in, history, diffs and publishing out
     ("segsql.sources", "segsql.history", "segsql.diff", "segsql.publish"),
     ("segsql.scoring",),  # the saved model, the replay builder, score, the macro, export
     ("segsql.steps",),  # the run's steps; the write-back creates the macro
+    ("segsql.spark",),  # the Spark engine: its forms of the row-level steps
     ("segsql.report",),  # charts and the report writer, over the output tables
     ("segsql.starter",),  # `init`: the diagnostics step's measures over a data file
     ("segsql.pipeline",),  # the tuple of steps

@@ -5,6 +5,10 @@
 --          feature_bins, diagnostics (segments is created by writeback/segments_table.sql:
 --          its entity column takes the entity's name and type). Columns added after a table
 --          first shipped are added to older databases by ALTER TABLE … IF NOT EXISTS.
+--          The features table (run × entity, wide: run_id, the entity under its own name and
+--          type, then one column per feature in original units, DOUBLE, a categorical column
+--          as VARCHAR, the sample weight as DOUBLE) is created by writeback/features_table.sql
+--          and gains a column when a run brings a new feature (segsql.steps.writeback).
 CREATE SCHEMA IF NOT EXISTS {{ schema }};
 CREATE TABLE IF NOT EXISTS {{ schema }}.runs (
     run_id BIGINT PRIMARY KEY, name VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
@@ -53,6 +57,16 @@ ALTER TABLE {{ schema }}.runs ADD COLUMN IF NOT EXISTS previous_run_id BIGINT;
 ALTER TABLE {{ schema }}.runs ADD COLUMN IF NOT EXISTS as_of TIMESTAMP;
 ALTER TABLE {{ schema }}.runs ADD COLUMN IF NOT EXISTS fingerprint VARCHAR;
 ALTER TABLE {{ schema }}.segment_summary ADD COLUMN IF NOT EXISTS stability DOUBLE;
+-- categorical features and sample weights (README, "Categorical features and weights"): the sum
+-- of a segment's weights (NULL without [features] weight); an indicator column's categorical
+-- column, level, share of the segment and lift over the rest (NULL for a numeric feature)
+ALTER TABLE {{ schema }}.segment_summary ADD COLUMN IF NOT EXISTS weight DOUBLE;
+ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS source_column VARCHAR;
+ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS level VARCHAR;
+ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS share DOUBLE;
+ALTER TABLE {{ schema }}.profiles ADD COLUMN IF NOT EXISTS lift DOUBLE;
+-- the K sweep's k-means++ starts per K (README, "The K sweep")
+ALTER TABLE {{ schema }}.runs ADD COLUMN IF NOT EXISTS sweep_n_init INTEGER;
 -- one row per segment of this run (segment NULL: a previous segment that ended)
 CREATE TABLE IF NOT EXISTS {{ schema }}.segment_lineage (
     run_id BIGINT, segment INTEGER, previous_run_id BIGINT, previous_segment INTEGER,
@@ -81,6 +95,13 @@ CREATE TABLE IF NOT EXISTS {{ schema }}.segment_rules (
 );
 -- choosing K (README, "Choosing K"): the largest segment's share, whether K meets [model]
 -- min_segment_share / max_segment_share, and the criteria that rank K best
+-- categorical features and weights (README, "Categorical features and weights"): an indicator
+-- column's categorical column and level (NULL: its "(other)" group; both NULL for a numeric
+-- feature), the feature weight applied, and the run's sample weight column
+ALTER TABLE {{ schema }}.scaler ADD COLUMN IF NOT EXISTS source_column VARCHAR;
+ALTER TABLE {{ schema }}.scaler ADD COLUMN IF NOT EXISTS level VARCHAR;
+ALTER TABLE {{ schema }}.scaler ADD COLUMN IF NOT EXISTS weight DOUBLE;
+ALTER TABLE {{ schema }}.runs ADD COLUMN IF NOT EXISTS weight_column VARCHAR;
 ALTER TABLE {{ schema }}.k_sweep ADD COLUMN IF NOT EXISTS largest_share DOUBLE;
 ALTER TABLE {{ schema }}.k_sweep ADD COLUMN IF NOT EXISTS meets_constraints BOOLEAN;
 ALTER TABLE {{ schema }}.k_sweep ADD COLUMN IF NOT EXISTS preferred_by VARCHAR;

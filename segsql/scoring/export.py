@@ -46,7 +46,8 @@ def export_sql(
     query where it runs, with the engine's cast error quoting a message that
     names the column: a NULL the run cannot impute, NaN or an infinity, a value
     the transform cannot take. With the ``drop`` rule a row with a NULL is left
-    out.
+    out. A categorical feature's column is read as it is (any type, compared as
+    text with the run's levels): an unseen level and NULL are its "(other)" group.
 
     With ``rules`` it is instead the run's segment rules (``segment_rules``, README,
     "Segment rules") as one query: ``SELECT <entity>, CASE WHEN rule_1 THEN 1 …

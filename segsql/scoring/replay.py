@@ -32,6 +32,13 @@ and the engine's error quotes the message. Per feature, in this order:
 Every message names the feature column and the reason; :func:`raised` finds
 it again in an engine's error text.
 
+A categorical feature is read as its raw column, and each of its indicator
+features is rebuilt from the run's saved levels by :func:`indicator` (the
+same function the feature step encodes the training rows with): the column
+compared as text with each kept level, a string literal that sqlglot escapes
+for the dialect. It has no failure: an unseen level and NULL are the
+"(other)" group (or no level at all when the run had none).
+
 Each layer reads the columns of the layer below by name: the scaled values
 are named twice per centroid in the squared distances, the distances about
 K + 1 times each where the nearest is chosen and again for the distance to
@@ -65,7 +72,16 @@ from segsql.errors import DataError, SegsqlError
 from segsql.scoring import OUTPUT_COLUMNS
 from segsql.scoring.saved import SavedModel
 
-__all__ = ["FENCED_DIALECTS", "OUTPUT_COLUMNS", "named_table", "number", "raise_if", "raised", "replay_query"]
+__all__ = [
+    "FENCED_DIALECTS",
+    "OUTPUT_COLUMNS",
+    "indicator",
+    "named_table",
+    "number",
+    "raise_if",
+    "raised",
+    "replay_query",
+]
 
 
 # the engines that flatten the query's layers unless fenced (see the module's docstring)
@@ -107,7 +123,7 @@ def replay_query(model: SavedModel, source: exp.Table, *, dialect: str = "duckdb
     if model.impute == "drop":
         values = values.where(
             exp.and_(
-                *(exp.Not(this=exp.Is(this=_source_col(f), expression=exp.Null())) for f in model.features)
+                *(exp.Not(this=exp.Is(this=_source_col(f), expression=exp.Null())) for f in model.numeric)
             )
         )
     scaled = exp.select(
@@ -223,8 +239,39 @@ def number(value: float) -> exp.Expression:
     return exp.paren(exp.Neg(this=literal), copy=False) if value < 0 else literal
 
 
+def indicator(raw: exp.Expression, level: str | None, kept: tuple[str, ...]) -> exp.Expression:
+    """The 0/1 indicator of one level of a categorical column, as a DOUBLE (README, "Categorical features").
+
+    The column is compared as text (``CAST(raw AS VARCHAR)``); ``level`` is one of the run's
+    kept levels ``kept``, or None for the "(other)" group: every other value, an unseen level
+    and NULL. Training (:mod:`segsql.steps.features`) and every replay build it here, so
+    that a row is encoded the same way wherever it is scored; the levels are string
+    literals that sqlglot escapes for each dialect.
+    """
+    text = exp.Cast(this=raw, to=exp.DataType.build("VARCHAR"))
+    # a DOUBLE everywhere (PostgreSQL reads 1e0 as NUMERIC, and would scale it in NUMERIC)
+    one, zero = exp.Literal.number("1"), exp.Literal.number("0")
+    if level is not None:
+        test: exp.Expression = exp.EQ(this=text, expression=exp.Literal.string(level))
+        case = exp.Case().when(test, one).else_(zero)
+    elif not kept:
+        case = exp.Case().when(exp.true(), one)
+    else:
+        # a NULL fails both IN and NOT IN, so the ELSE branch takes it: NULL is "(other)"
+        test = exp.In(this=text, expressions=[exp.Literal.string(k) for k in kept])
+        case = exp.Case().when(test, zero).else_(one)
+    return exp.Cast(this=case, to=exp.DataType.build("DOUBLE"))
+
+
 def _value(model: SavedModel, i: int) -> exp.Expression:
-    """Feature ``i`` checked, imputed and transformed (the first steps of queries/preprocess/macros.sql)."""
+    """Feature ``i`` checked, imputed and transformed (the first steps of queries/preprocess/macros.sql).
+
+    An indicator feature is its level's 0/1 indicator over the categorical column: any
+    value is good (an unseen level and NULL are the "(other)" group).
+    """
+    source = model.source_column(i)
+    if source is not None:
+        return indicator(_source_col(source), model.levels[i], model.kept(source))
     column = model.features[i]
     raw = exp.Cast(this=_source_col(column), to=exp.DataType.build("DOUBLE"))
     value: exp.Expression = raw

@@ -53,6 +53,38 @@ class SavedModel:
     centroids: tuple[tuple[float, ...], ...]
     names: tuple[str | None, ...]
     p99: tuple[float | None, ...]
+    # per feature: the categorical column an indicator feature encodes and its level (None:
+    # the "(other)" group), None for a numeric feature; empty for a run without categoricals
+    # (or made before them)
+    source_columns: tuple[str | None, ...] = ()
+    levels: tuple[str | None, ...] = ()
+
+    def source_column(self, i: int) -> str | None:
+        """The categorical column feature ``i`` is an indicator of, or None when it is numeric."""
+        return self.source_columns[i] if self.source_columns else None
+
+    @property
+    def numeric(self) -> tuple[str, ...]:
+        """The numeric feature columns: read from the rows to score as they are."""
+        return tuple(f for i, f in enumerate(self.features) if self.source_column(i) is None)
+
+    @property
+    def categorical(self) -> tuple[str, ...]:
+        """The categorical columns the rows to score must hold (raw, any type), in order."""
+        return tuple(dict.fromkeys(c for c in self.source_columns if c is not None))
+
+    def kept(self, column: str) -> tuple[str, ...]:
+        """A categorical column's kept levels (its indicators but "(other)"), in order."""
+        return tuple(
+            level
+            for c, level in zip(self.source_columns, self.levels, strict=True)
+            if c == column and level is not None
+        )
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The columns scoring reads besides the entity: numeric features, then categorical columns."""
+        return (*self.numeric, *self.categorical)
 
 
 def saved_model(con: duckdb.DuckDBPyConnection, *, schema: str, run_id: int | None = None) -> SavedModel:
@@ -95,6 +127,7 @@ def saved_model(con: duckdb.DuckDBPyConnection, *, schema: str, run_id: int | No
             f"cannot read the model of run {run} in {schema}: its scaler or centroids rows "
             "do not match its features"
         )
+    source_columns, levels = _levels(con, schema, run, len(features))
     return SavedModel(
         run_id=run,
         entity=entity,
@@ -110,4 +143,32 @@ def saved_model(con: duckdb.DuckDBPyConnection, *, schema: str, run_id: int | No
         centroids=tuple(tuple(c) for c in row["centroids"]),
         names=tuple(row["names"]),
         p99=tuple(row["p99s"]),
+        source_columns=source_columns,
+        levels=levels,
     )
+
+
+def _levels(
+    con: duckdb.DuckDBPyConnection, schema: str, run_id: int, n: int
+) -> tuple[tuple[str | None, ...], tuple[str | None, ...]]:
+    """Per feature, the categorical column and level it encodes; empty for a run with none.
+
+    A scaler table made before categorical features has no such columns: every
+    feature of its runs is numeric.
+    """
+    found = {
+        name
+        for name, _ in sql.execute(
+            con, "writeback/table_columns", {"schema": schema, "table": "scaler"}
+        ).fetchall()
+    }
+    if "source_column" not in found:
+        return (), ()
+    rows = sql.execute(con, "scoring/levels", {"run_id": run_id}, schema=schema).fetchall()
+    if len(rows) != n:
+        raise DatabaseError(
+            f"cannot read the model of run {run_id} in {schema}: its scaler rows are not its features"
+        )
+    if all(column is None for column, _ in rows):
+        return (), ()
+    return tuple(column for column, _ in rows), tuple(level for _, level in rows)

@@ -60,9 +60,11 @@ def score(
     second_distance, is_outlier) as a Polars frame, or, when they are written to
     ``output`` (a .parquet or .csv file) or ``into`` (a table in the run
     database, replaced if it exists), a :class:`ScoreSummary`. Bad input (a
-    missing or non-numeric feature column, NULLs the run cannot impute, NaN or
-    infinite values, values a transform cannot take) is a :class:`DataError`
-    naming the column, and nothing is written.
+    missing or non-numeric feature column, a missing categorical column, NULLs
+    the run cannot impute, NaN or infinite values, values a transform cannot
+    take) is a :class:`DataError` naming the column, and nothing is written. A
+    categorical column may hold any value: an unseen level and NULL score as
+    its "(other)" group.
     """
     config = as_config(config)
     if (input is None) == (table is None):
@@ -174,35 +176,46 @@ def _register_input(
 def _check_input(con: duckdb.DuckDBPyConnection, model: SavedModel, origin: str) -> None:
     """One-line errors naming the column, before anything is computed or written."""
     types = dict(sql.execute(con, "scoring/input_columns").fetchall())
-    missing = [c for c in (model.entity, *model.features) if c not in types]
-    untyped = [c for c in model.features if c in types and not is_numeric_type(types[c])]
+    # a categorical column is read as it is, any type (its levels are compared as text)
+    needed = (model.entity, *model.inputs)
+    missing = [c for c in needed if c not in types]
+    untyped = [c for c in model.numeric if c in types and not is_numeric_type(types[c])]
     if (missing or untyped) and not sql.execute(con, "scoring/row_count").fetchone()[0]:  # type: ignore[index]
         # a header-only CSV types every column VARCHAR, and a zero-byte file has none: the
         # columns are not what is wrong
         raise DataError(f"{origin}: has no rows to score (only a header, or nothing)")
-    for column in (model.entity, *model.features):
+    for column in needed:
         if column not in types:
-            kind = "entity" if column == model.entity else "feature"
-            raise DataError(
-                f"{origin}: {kind} column {column!r} is missing (run {model.run_id} needs "
-                f"{', '.join(map(repr, (model.entity, *model.features)))})"
+            kind = (
+                "entity column"
+                if column == model.entity
+                else "categorical column"
+                if column in model.categorical
+                else "feature column"
             )
-    for column in model.features:
+            raise DataError(
+                f"{origin}: {kind} {column!r} is missing (run {model.run_id} needs "
+                f"{', '.join(map(repr, needed))})"
+            )
+    for column in model.numeric:
         if not is_numeric_type(types[column]):
             raise DataError(f"{origin}: feature column {column!r} is {types[column]}, not numeric")
-    cursor = sql.execute(con, "scoring/checks", columns=model.features)
+    if not model.numeric:
+        return
+    cursor = sql.execute(con, "scoring/checks", columns=model.numeric)
     names = [d[0] for d in cursor.description]
     row = dict(zip(names, cursor.fetchall()[0], strict=True))
-    for i, column in enumerate(model.features):
-        nulls, low = row[f"nulls_{i}"], row[f"min_{i}"]
+    positions = [i for i in range(len(model.features)) if model.source_column(i) is None]
+    for j, (i, column) in enumerate(zip(positions, model.numeric, strict=True)):
+        nulls, low = row[f"nulls_{j}"], row[f"min_{j}"]
         if nulls and model.impute_values[i] is None and model.impute != "drop":
             raise DataError(
                 f"{origin}: feature column {column!r} has {nulls} NULLs and run {model.run_id}'s "
                 f'impute rule is "{model.impute}"'
             )
-        if row[f"nonfinite_{i}"]:
+        if row[f"nonfinite_{j}"]:
             raise DataError(
-                f"{origin}: feature column {column!r} has {row[f'nonfinite_{i}']} NaN or infinite values"
+                f"{origin}: feature column {column!r} has {row[f'nonfinite_{j}']} NaN or infinite values"
             )
         floor = model.impute_values[i] if low is None else low
         how = model.transforms[i]

@@ -148,7 +148,15 @@ def diagnose(session: Session, results: Mapping[str, Any]) -> Diagnostics:
         features=features,
         variance_share=share,
         correlated=tuple(correlated),
-        warnings=tuple(_warnings(config, features, share, correlated)),
+        warnings=tuple(
+            _warnings(
+                config,
+                features,
+                share,
+                correlated,
+                indicators={s.feature: s.source_column for s in pre.scalers if s.source_column is not None},
+            )
+        ),
     )
     frame = pa.Table.from_pylist(
         found.rows(),
@@ -225,13 +233,27 @@ def _warnings(
     features: Sequence[FeatureDiagnosis],
     share: dict[str, float | None],
     correlated: Sequence[tuple[str, str, float]],
+    *,
+    indicators: Mapping[str, str] | None = None,
 ) -> list[str]:
+    """The warnings, each with its fix. ``indicators`` maps the indicator columns of categorical
+    features to their column: a level is not transformed, imputed or dropped on its own (a rare
+    level is rare, and the levels of one column go against each other), so none is advised."""
     said: list[str] = []
+    indicators = indicators or {}
     # features that vary: one feature alone holding all the variance among them says nothing
     p = sum(1 for v in share.values() if v)
     for f in features:
         name = f.feature
         if f.constant:  # the preprocess step already says so (and `init` leaves such columns out)
+            continue
+        if name in indicators:  # only its weight in the distance is worth a word (below)
+            s = share.get(name)
+            if s is not None and p > 1 and s > max(DOMINANT, 1.5 / p):
+                said.append(
+                    f"feature {name!r} holds {s:.0%} of the distance variance after scaling: it decides "
+                    f"the segments almost alone; lower [features.weights] {indicators[name]!r}"
+                )
             continue
         top = f.top_share
         if top is not None and top >= NEAR_CONSTANT:
@@ -274,6 +296,8 @@ def _warnings(
                 f"segments almost alone; {fix}"
             )
     for a, b, r in correlated:
+        if a in indicators and indicators.get(b) == indicators[a]:
+            continue  # two levels of one column: one excludes the other by construction
         said.append(f"features {a!r} and {b!r} correlate at {r:.2f}: drop one from [features] columns")
     return said
 

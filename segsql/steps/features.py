@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
@@ -17,16 +17,69 @@ from segsql.errors import ConfigError, DataError, QueryError
 from segsql.session import Session
 from segsql.sources import is_numeric_type
 
-__all__ = ["Features", "build", "build_features", "count_distinct_points", "magnitude_limit"]
+__all__ = [
+    "apply_rfm",
+    "Categorical",
+    "Features",
+    "OTHER",
+    "build",
+    "indicator_name",
+    "build_features",
+    "count_distinct_points",
+    "magnitude_limit",
+]
 
 # Beyond this many rows, fewer distinct points than K is implausible and the
 # DISTINCT over every feature is not worth its cost.
 _DISTINCT_CHECK_MAX_ROWS = 1_000_000
 
 
+# the indicator column of a categorical's "(other)" group is named "<column>=(other)"
+OTHER = "(other)"
+# more kept levels than this in one categorical column is a mistake (an id, a free text)
+MAX_LEVELS = 100
+
+
+def indicator_name(column: str, level: str | None) -> str:
+    """The feature column of one level of a categorical column: ``column=level``.
+
+    >>> indicator_name("Education", "PhD"), indicator_name("Education", None)
+    ('Education=PhD', 'Education=(other)')
+    """
+    return f"{column}={OTHER if level is None else level}"
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """One categorical column and its indicator columns (README, "Categorical features and weights").
+
+    ``levels`` are the kept levels by descending share of rows, then by their text,
+    and ``None`` last when some row falls in the "(other)" group (a rarer level, or
+    NULL). Each level is one DOUBLE 0/1 feature column named :func:`indicator_name`.
+    """
+
+    column: str
+    levels: tuple[str | None, ...]
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        return tuple(level for level in self.levels if level is not None)
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        return tuple(indicator_name(self.column, level) for level in self.levels)
+
+
 @dataclass(frozen=True)
 class Features:
-    """What the feature stage produced: the temp table ``segsql_features``."""
+    """What the feature stage produced: the temp table ``segsql_features``.
+
+    ``columns`` are the numeric features, then each categorical's indicator columns
+    (``categorical``, in config order); ``segsql_features`` also holds each categorical
+    column as it is (not a feature: what a saved model's scoring query reads). With
+    ``[features] weight``, ``weight`` is the user's column and ``segsql_features`` also
+    holds it as ``segsql_weight`` (DOUBLE, not a feature).
+    """
 
     entity: str
     entity_type: str
@@ -40,6 +93,13 @@ class Features:
     # the recipe left out because none of their transactions could be used
     warnings: tuple[str, ...] = ()
     dropped_entities: int = 0
+    categorical: tuple[Categorical, ...] = ()
+    weight: str | None = None
+
+    @property
+    def numeric(self) -> tuple[str, ...]:
+        """The numeric feature columns (``columns`` less the indicator columns)."""
+        return self.columns[: len(self.columns) - sum(len(c.levels) for c in self.categorical)]
 
 
 def build(session: Session, results: Mapping[str, Any]) -> Features:
@@ -61,31 +121,7 @@ def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
     warnings: tuple[str, ...] = ()
     dropped = 0
     if f.recipe == "rfm":
-        assert f.rfm is not None
-        # what a user can fix is the source and the [features.rfm] keys, never our query files
-        origin = f"[features.rfm] over source {f.rfm.source!r}"
-        if f.rfm.source not in config.sources:
-            raise config.error(f"no source named {f.rfm.source!r}", "features.rfm.source")
-        try:
-            sql.execute(
-                con,
-                "features/transactions",
-                source=f.rfm.source,
-                entity=entity,
-                timestamp=f.rfm.timestamp,
-                amount=f.rfm.amount,
-                time_zone=f.rfm.time_zone,
-            )
-            _check_columns(con, "segsql_transactions", config)
-        except QueryError as exc:
-            raise QueryError(exc.reason, query=origin) from None
-        warnings, dropped = _check_transactions(con, config, origin)
-        params = {"as_of": f.rfm.as_of.isoformat(sep=" ")}
-        try:
-            _run_feature_query(con, sql.load("features/rfm"), origin=origin, params=params)
-        except QueryError as exc:
-            # DuckDB's "LINE n:" context would quote our query file, so it is cut
-            raise QueryError(exc.reason.split(" LINE ")[0], query=origin) from None
+        origin, warnings, dropped = apply_rfm(con, config)
         query_entity = "segsql_entity"
     else:
         if f.file is not None:
@@ -110,8 +146,19 @@ def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
             f"(columns: {', '.join(types)})"
         )
     columns = _feature_columns(config, described, query_entity)
-    _create_features(con, origin, query_entity, columns)
+    categorical = _categorical(con, config, types, columns, origin)
+    weight = _weight_column(config, types)
+    columns = [*columns, *(name for c in categorical for name in c.indicators)]
+    _check_keys(config, columns, categorical)
+    if categorical or weight is not None:
+        _create_encoded(
+            con, origin, query_entity, columns[: len(columns) - _n(categorical)], categorical, weight
+        )
+    else:
+        _create_features(con, origin, query_entity, columns)
     n_rows, nulls = _check(con, config, columns, origin)
+    if weight is not None:
+        _check_weight(con, weight, origin)
     return Features(
         entity=entity,
         entity_type=types[query_entity],
@@ -121,38 +168,318 @@ def build_features(con: duckdb.DuckDBPyConnection, config: Config) -> Features:
         origin=origin,
         warnings=warnings,
         dropped_entities=dropped,
+        categorical=categorical,
+        weight=weight,
     )
 
 
-def _check_transactions(
-    con: duckdb.DuckDBPyConnection, config: Config, origin: str
-) -> tuple[tuple[str, ...], int]:
-    """Count what the RFM recipe cannot use; refuse an ``as_of`` before all the data.
+def _n(categorical: tuple[Categorical, ...]) -> int:
+    return sum(len(c.levels) for c in categorical)
 
-    Returns the warning to record (transactions without a timestamp or an
-    amount, which no feature can count) and how many entities lose every
-    transaction that way, so that they are counted as dropped, not lost.
+
+def _categorical(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    types: dict[str, str],
+    numeric: list[str],
+    origin: str,
+) -> tuple[Categorical, ...]:
+    """Each ``[features] categorical`` column's levels: kept (by share of rows) and the other group."""
+    f = config.features
+    found = []
+    for column in f.categorical:
+        if column not in types:
+            raise ConfigError(
+                f"not in the feature query's result (columns: {', '.join(types)})",
+                path=config.path or config.name,
+                key="features.categorical",
+            )
+        if column.lower().startswith(RESERVED_PREFIX):
+            raise DataError(
+                f"{config.name}: categorical column {column!r}: names starting with {RESERVED_PREFIX!r} "
+                "are segsql's own; rename it in the feature query"
+            )
+        try:
+            rows = sql.execute(con, "features/levels", column=column).fetchall()
+        except QueryError as exc:
+            raise QueryError(exc.reason, query=origin) from None
+        total = sum(n for _, n in rows)
+        kept = tuple(level for level, n in rows if level is not None and n >= f.min_level_share * total)
+        if len(kept) > MAX_LEVELS:
+            raise DataError(
+                f"{origin}: categorical column {column!r} has {len(kept)} levels of at least "
+                f"[features] min_level_share = {f.min_level_share} of the rows (at most {MAX_LEVELS} "
+                "are allowed): raise min_level_share, or group the levels in the feature query"
+            )
+        if OTHER in kept:
+            raise DataError(
+                f"{origin}: categorical column {column!r} has a level {OTHER!r}, the name segsql gives "
+                "its group of rare levels: rename it in the feature query"
+            )
+        levels: tuple[str | None, ...] = kept + (
+            (None,) if sum(n for _, n in rows) > sum(n for level, n in rows if level in kept) else ()
+        )
+        found.append(Categorical(column=column, levels=levels))
+    names = [*numeric, *(name for c in found for name in c.indicators), *(c.column for c in found)]
+    clash = sorted({name for name in names if names.count(name) > 1})
+    if clash:
+        raise DataError(
+            f"{config.name}: the indicator column {clash[0]!r} of a categorical feature has the name of "
+            "another feature column: rename one of them in the feature query"
+        )
+    return tuple(found)
+
+
+def _weight_column(config: Config, types: dict[str, str]) -> str | None:
+    """``[features] weight``, checked to be a numeric column of the feature query."""
+    weight = config.features.weight
+    if weight is None:
+        return None
+    path = config.path or config.name
+    if weight not in types:
+        raise ConfigError(
+            f"{weight!r} is not in the feature query's result (columns: {', '.join(types)})",
+            path=path,
+            key="features.weight",
+        )
+    if not is_numeric_type(types[weight]):
+        raise ConfigError(
+            f"the sample weight column {weight!r} is {types[weight]}, not numeric",
+            path=path,
+            key="features.weight",
+        )
+    return weight
+
+
+def _check_keys(config: Config, columns: list[str], categorical: tuple[Categorical, ...]) -> None:
+    """``[features.transforms]``, ``labels`` and ``weights`` name features of this run."""
+    f = config.features
+    numeric = columns[: len(columns) - _n(categorical)]
+    named = [*numeric, *(c.column for c in categorical)]
+    # a label may name a numeric feature, a categorical column or one of its indicator columns
+    allowed = {"transforms": numeric, "labels": [*named, *columns[len(numeric) :]], "weights": named}
+    for section, mapping in (("transforms", f.transforms), ("labels", f.labels), ("weights", f.weights)):
+        for column in mapping:
+            if column not in allowed[section]:
+                raise ConfigError(
+                    f"not a feature column (features: {', '.join(named)})",
+                    path=config.path or config.name,
+                    key=f"features.{section}.{column}",
+                )
+
+
+def _create_encoded(
+    con: duckdb.DuckDBPyConnection,
+    origin: str,
+    entity: str,
+    numeric: list[str],
+    categorical: tuple[Categorical, ...],
+    weight: str | None,
+) -> None:
+    """``segsql_features`` with each categorical's indicators and the sample weight (a sqlglot tree:
+    the levels are literals in it, written by :func:`segsql.scoring.replay.indicator`, the scoring
+    query's own encoding)."""
+    from sqlglot import exp
+
+    from segsql.scoring.replay import indicator
+
+    def col(name: str) -> exp.Column:
+        return exp.column(name, quoted=True)
+
+    def as_double(e: exp.Expression) -> exp.Expression:
+        return exp.Cast(this=e, to=exp.DataType.build("DOUBLE"))
+
+    select = [
+        exp.alias_(col(entity), "segsql_entity", quoted=True),
+        *(exp.alias_(as_double(col(c)), c, quoted=True) for c in numeric),
+        *(
+            exp.alias_(indicator(col(c.column), level, c.kept), name, quoted=True)
+            for c in categorical
+            for level, name in zip(c.levels, c.indicators, strict=True)
+        ),
+        # the raw categorical columns too (not features): a saved model's scoring query, which
+        # builds the indicators from its own levels, can then read this table (drift's outliers)
+        *(exp.alias_(col(c.column), c.column, quoted=True) for c in categorical),
+    ]
+    if weight is not None:
+        select.append(exp.alias_(as_double(col(weight)), "segsql_weight", quoted=True))
+    query = exp.select(*select).from_(exp.to_identifier("segsql_user_features"))
+    try:
+        sql.execute(con, "features/features_encoded", query=query)
+    except QueryError as exc:
+        raise QueryError(exc.reason, query=origin) from None
+
+
+def _check_weight(con: duckdb.DuckDBPyConnection, weight: str, origin: str) -> None:
+    """A sample weight is finite and >= 0 in every row, and > 0 in some."""
+    n_null, n_nonfinite, n_negative, n_positive = sql.execute(con, "features/weight_checks").fetchall()[0]
+    problems = [
+        f"{n} {what}"
+        for n, what in ((n_null, "NULL"), (n_nonfinite, "NaN or infinite"), (n_negative, "negative"))
+        if n
+    ]
+    if problems:
+        raise DataError(
+            f"{origin}: the sample weight column {weight!r} ([features] weight) has "
+            f"{' and '.join(problems)} values: a weight must be a finite number >= 0"
+        )
+    if not n_positive:
+        raise DataError(
+            f"{origin}: the sample weight column {weight!r} ([features] weight) is 0 in every row"
+        )
+
+
+def apply_rfm(
+    con: duckdb.DuckDBPyConnection, config: Config, *, source: str | None = None
+) -> tuple[str, tuple[str, ...], int]:
+    """The RFM recipe: the temp table ``segsql_user_features`` (``segsql_entity`` and the
+    features of ``[features.rfm]``, queries/features/rfm.sql) from a transactions relation.
+
+    ``source`` names the relation the transactions are read from: by default the
+    ``[features.rfm] source``, which must be a ``[sources.X]`` key registered in ``con``;
+    given, any view or table ``con`` can read by that name (new transactions to score), with
+    the columns ``[features] entity`` and ``[features.rfm]`` name. Returns the origin to name in
+    errors, the warnings to record and how many entities lost every transaction (dropped).
+    """
+    f = config.features
+    rfm = f.rfm
+    assert rfm is not None
+    if source is None:
+        source = rfm.source
+        if source not in config.sources:
+            raise config.error(f"no source named {source!r}", "features.rfm.source")
+    # what a user can fix is the source and the [features.rfm] keys, never our query files
+    origin = f"[features.rfm] over source {source!r}"
+    query = "features/transactions" + ("_format" if rfm.timestamp_format else "")
+    names: dict[str, Any] = {
+        "source": source,
+        "entity": f.entity,
+        "timestamp": rfm.timestamp,
+        "time_zone": rfm.time_zone,
+        "amount": _amount(rfm.amount),
+    }
+    names.update({"timestamp_format": rfm.timestamp_format} if rfm.timestamp_format else {})
+    _check_timestamp_type(con, config, source)
+    try:
+        sql.execute(con, query, **names)
+        _check_columns(con, "segsql_transactions", config)
+    except QueryError as exc:
+        raise QueryError(exc.reason, query=origin) from None
+    params = {"as_of": rfm.as_of.isoformat(sep=" "), "has_amount": rfm.amount is not None}
+    warnings, dropped = _check_transactions(con, config, origin, source=source, params=params)
+    try:
+        _run_feature_query(
+            con,
+            sql.render(sql.load("features/rfm"), columns=rfm.feature_names),
+            origin=origin,
+            params={**params, "trend_days": rfm.trend_days},
+        )
+    except QueryError as exc:
+        # DuckDB's "LINE n:" context would quote our query file, so it is cut
+        raise QueryError(exc.reason.split(" LINE ")[0], query=origin) from None
+    return origin, warnings, dropped
+
+
+def _check_timestamp_type(con: duckdb.DuckDBPyConnection, config: Config, source: str) -> None:
+    """Refuse a timestamp column whose type says ``timestamp_format`` is missing, or is not needed.
+
+    A number (19970101) is no time without a format that reads its digits; a column the
+    source already reads as dates or times has nothing for a format to parse (DuckDB's CSV
+    reader detects dates such as 05/01/2024 itself, choosing the order of day and month).
     """
     rfm = config.features.rfm
     assert rfm is not None
     try:
-        null_ts, null_amount, usable, first = sql.execute(con, "features/transactions_summary").fetchall()[0]
+        rows = sql.execute(
+            con, "features/transactions_timestamp_type", source=source, timestamp=rfm.timestamp
+        )
+        type_name = rows.fetchall()[0][1]
+    except QueryError:  # no such column: making the transactions view says so
+        return
+    column = f"the column {rfm.timestamp!r} of source {source!r}"
+    if rfm.timestamp_format is None and is_numeric_type(type_name):
+        raise config.error(
+            f"{column} is {type_name}, not a date or a timestamp; if it holds dates written as digits "
+            '(19970101), say how to read them: [features.rfm] timestamp_format = "%Y%m%d"',
+            "features.rfm.timestamp",
+        )
+    if rfm.timestamp_format is not None and (type_name == "DATE" or type_name.startswith("TIMESTAMP")):
+        advice = "leave timestamp_format out"
+        given = config.sources.get(source)
+        if given is not None and given.path is not None and given.format in (None, "csv"):
+            advice += (
+                ", or, if the source's reader chose the wrong order of day and month, set "
+                f"[sources.{source}] date_format = {rfm.timestamp_format!r}"
+            )
+        raise config.error(
+            f"{column} is read as {type_name} already, so there is no text to parse with "
+            f"{rfm.timestamp_format!r}: {advice}",
+            "features.rfm.timestamp_format",
+        )
+
+
+def _amount(column: str | None) -> Any:
+    """The amount as a sqlglot expression: the quoted column, or NULL when the log has none
+    (then the recipe has no monetary features, and no transaction lacks an amount)."""
+    from sqlglot import exp
+
+    return exp.null() if column is None else exp.column(column, quoted=True)
+
+
+def _check_transactions(
+    con: duckdb.DuckDBPyConnection, config: Config, origin: str, *, source: str, params: dict[str, Any]
+) -> tuple[tuple[str, ...], int]:
+    """The DuckDB engine's counts of the transactions, judged by :func:`judge_transactions`."""
+    try:
+        counts = sql.execute(con, "features/transactions_summary", params).fetchall()[0]
     except QueryError as exc:
         raise QueryError(exc.reason.split(" LINE ")[0], query=origin) from None
+    return judge_transactions(
+        config,
+        origin=origin,
+        source=source,
+        counts=counts,
+        count_dropped=lambda: sql.execute(con, "features/unusable_entities", params).fetchall()[0][0],
+    )
+
+
+def judge_transactions(
+    config: Config,
+    *,
+    origin: str,
+    source: str,
+    counts: tuple[int, int, int, datetime],
+    count_dropped: Callable[[], int],
+) -> tuple[tuple[str, ...], int]:
+    """Count what the RFM recipe cannot use; refuse an ``as_of`` before all the data (every engine).
+
+    ``counts`` are the transactions without a timestamp, those without an
+    amount, the usable ones and the first usable timestamp; ``count_dropped``
+    counts the entities left with no usable transaction (only asked when some
+    transaction is unusable). Returns the warning to record (transactions
+    without a timestamp, or an amount when the source has an amount column,
+    which no feature can count) and how many entities lose every transaction
+    that way, so that they are counted as dropped, not lost.
+    """
+    rfm = config.features.rfm
+    assert rfm is not None
+    null_ts, null_amount, usable, first = counts
     if not usable:
+        if rfm.amount is None:
+            raise DataError(f"{origin}: no transaction has a timestamp ({rfm.timestamp!r})")
         raise DataError(
             f"{origin}: no transaction has both a timestamp ({rfm.timestamp!r}) and an amount "
             f"({rfm.amount!r})"
         )
     if first > rfm.as_of:
         raise config.error(
-            f"{_when(rfm.as_of)} is before the first transaction in source {rfm.source!r} ({_when(first)}): "
+            f"{_when(rfm.as_of)} is before the first transaction in source {source!r} ({_when(first)}): "
             "no entity has a transaction on or before it",
             "features.rfm.as_of",
         )
     if not null_ts and not null_amount:
         return (), 0
-    dropped = sql.execute(con, "features/unusable_entities").fetchall()[0][0]
+    dropped = count_dropped()
     parts = [
         f"{n} with a NULL {what} ({column!r})"
         for n, what, column in ((null_ts, "timestamp", rfm.timestamp), (null_amount, "amount", rfm.amount))
@@ -166,7 +493,7 @@ def _check_transactions(
     if dropped:
         who = "1 entity has" if dropped == 1 else f"{dropped} entities have"
         lost = f"; {who} no other transaction and gets no segment"
-    return (f"[features.rfm] source {rfm.source!r}: {text} {verb} left out{lost}",), dropped
+    return (f"[features.rfm] source {source!r}: {text} {verb} left out{lost}",), dropped
 
 
 def _when(moment: datetime) -> str:
@@ -244,8 +571,10 @@ def _feature_columns(config: Config, described: list[tuple[str, str]], entity: s
             )
         columns = list(f.columns)
     else:
-        columns = [c for c, t in described if c != entity and is_numeric_type(t)]
-        if not columns:
+        # the categorical columns and the sample weight are not numeric features, whatever their type
+        others = {entity, *f.categorical, f.weight}
+        columns = [c for c, t in described if c not in others and is_numeric_type(t)]
+        if not columns and not f.categorical:
             raise DataError(f"{config.name}: the feature query has no numeric column besides {entity!r}")
     # segsql's own columns beside the features (row numbers, labels) start with this prefix
     reserved = [c for c in columns if c.lower().startswith(RESERVED_PREFIX)]
@@ -254,14 +583,6 @@ def _feature_columns(config: Config, described: list[tuple[str, str]], entity: s
             f"{config.name}: feature column {reserved[0]!r}: names starting with {RESERVED_PREFIX!r} "
             "are segsql's own; rename it in the feature query"
         )
-    for section, mapping in (("transforms", f.transforms), ("labels", f.labels)):
-        for column in mapping:
-            if column not in columns:
-                raise ConfigError(
-                    f"not a feature column (features: {', '.join(columns)})",
-                    path=config.path or config.name,
-                    key=f"features.{section}.{column}",
-                )
     return columns
 
 
@@ -292,7 +613,11 @@ def _check(
     nulls: list[int] = []
     limit = magnitude_limit(n_rows, len(columns))
     rfm = config.features.rfm if config.features.recipe == "rfm" else None
-    rescale = f"rescale the amount column {rfm.amount!r}" if rfm else "rescale it in the feature query"
+    rescale = (
+        f"rescale the amount column {rfm.amount!r}"
+        if rfm and rfm.amount
+        else "rescale it in the feature query"
+    )
     for column, (n_null, n_nonfinite, _distinct, magnitude) in zip(columns, per_column, strict=True):
         if n_null == n_rows:
             raise DataError(f"{origin}: feature column {column!r} is all NULL")

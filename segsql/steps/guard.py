@@ -77,7 +77,9 @@ def guard(session: Session, results: Mapping[str, Any]) -> Guarded:
         sql.execute(con, "guard/merge", {"segment": small, "into": into}, labels=labels)
         sizes[into] = sizes.get(into, 0) + size
         sizes.pop(small, None)
-        centre = sql.execute(con, "guard/centre", {"segment": into}, columns=columns, labels=labels)
+        # with [features] weight the centre is the members' weighted mean, as in the fit
+        query = "guard/centre" if results["features"].weight is None else "guard/centre_weighted"
+        centre = sql.execute(con, query, {"segment": into}, columns=columns, labels=labels)
         centers[j] = np.array(centre.fetchall()[0], dtype=np.float64)
         centers = np.delete(centers, i, axis=0)
         del segments[i]

@@ -7,6 +7,8 @@ batches over without a copy, Polars wraps them without a copy, and each batch
 becomes float64 NumPy once, placed at its rows' numbers (``segsql_row``) in a
 preallocated C-ordered matrix, which is what scikit-learn wants, so it copies
 nothing more. Entity ids stay in DuckDB; labels go back by row number.
+With ``[features] weight`` the rows' sample weights are read the same way
+(``segsql_scaled.segsql_weight``), one float64 vector in row order.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import polars as pl
 import pyarrow as pa
 
 from segsql import sql
+from segsql.config import Config
 
-__all__ = ["blocks", "labelled_rows", "load_matrix", "rows", "seeded_rows"]
+__all__ = ["blocks", "labelled_rows", "load_matrix", "load_weights", "rows", "seeded_rows", "weighted"]
 
 _BATCH = 1 << 20  # rows per Arrow batch when reading a whole relation
 
@@ -56,6 +59,20 @@ def load_matrix(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> np.nd
     return X
 
 
+def weighted(config: Config) -> bool:
+    """Whether the run's rows carry sample weights (``[features] weight``)."""
+    return config.features.weight is not None
+
+
+def load_weights(con: duckdb.DuckDBPyConnection) -> np.ndarray:
+    """Each row's sample weight (``segsql_scaled.segsql_weight``), at its row number."""
+    n = sql.execute(con, "matrix/row_count").fetchall()[0][0]
+    w = np.empty(n, dtype=np.float64)
+    for frame in _frames(sql.relation(con, "matrix/weights")):
+        w[frame.to_series(0).to_numpy()] = frame.to_series(1).to_numpy()
+    return w
+
+
 def rows(con: duckdb.DuckDBPyConnection, columns: Sequence[str], row_numbers: np.ndarray) -> np.ndarray:
     """The scaled rows with these (sorted) row numbers, in that order."""
     X, _ = _chosen(con, "matrix/rows", columns, row_numbers, labelled=False)
@@ -75,11 +92,25 @@ def blocks(con: duckdb.DuckDBPyConnection, columns: Sequence[str], size: int) ->
     """Every scaled row in entity order, in blocks of exactly ``size`` rows (the last one shorter).
 
     The block size is fixed, not Arrow's, so that a fit on the blocks does not
-    depend on how DuckDB happened to batch the rows.
+    depend on how DuckDB happened to batch the rows. ``segsql_scaled`` is written
+    in row order, and DuckDB returns a table's rows in that order unless
+    ``preserve_insertion_order`` is off, so the rows are read without a sort (a
+    sort of every row on every pass of the streamed fit; checked by row number).
     """
+    in_order = sql.execute(con, "matrix/insertion_order").fetchall()[0][0]
+    query = "matrix/in_order" if in_order else "matrix/ordered"
+    first = 1 if query == "matrix/in_order" else 0
     carry = np.empty((0, len(columns)))
-    for frame in _frames(sql.relation(con, "matrix/ordered", columns=columns), batch_size=size):
-        columns_of = [series.to_numpy() for series in frame.get_columns()]
+    expected = 0
+    for frame in _frames(sql.relation(con, query, columns=columns), batch_size=size):
+        if first:
+            numbers = frame.to_series(0).to_numpy()
+            if numbers.shape[0] and not (
+                numbers[0] == expected and numbers[-1] == expected + numbers.shape[0] - 1
+            ):
+                raise AssertionError("segsql_scaled was not read in row order")
+            expected += numbers.shape[0]
+        columns_of = [series.to_numpy() for series in frame.get_columns()[first:]]
         part = np.column_stack(columns_of).astype(np.float64, copy=False)
         carry = np.concatenate([carry, part]) if carry.shape[0] else part
         while carry.shape[0] >= size:

@@ -6,6 +6,14 @@ space (``profiles.z_model``, after transform and winsorizing), so a spend the
 model saw on a log scale is judged on it too; the numbers the words quote stay
 in original units, and a gap of :data:`RATIO`× or more is said as a ratio.
 
+A categorical feature's level speaks in shares: a segment where a level's
+share is at least :data:`MOSTLY_SHARE` and its lift over the rest at least
+:data:`MOSTLY_LIFT` (and the contrast notable) may be named "Mostly PhD"; no
+other level contrast names a segment (a segment is never named after a level
+it merely has fewer of, nor after the "(other)" group), and the descriptions
+say a notable level's share against the rest's ("Education: PhD for 62%
+(against 21% for the rest)").
+
 Everything here is a pure function of the ``profiles`` rows of a run and the
 config, so the same data and config give the same words every time. Rules are
 data (a feature → level table), never code: there is nothing to evaluate.
@@ -47,6 +55,10 @@ _SLIGHT_Z = 0.1
 # positive, in original units, is said as a ratio ("50× the rest", "a quarter of the rest"):
 # "well above" undersells a skewed feature, and a smaller ratio reads better as above/below
 RATIO = 3.0
+# "Mostly <level>": at least this share of the segment (its weight, with [features] weight) has the
+# level, and that share is at least MOSTLY_LIFT times the rest's: a majority, and clearly its own
+MOSTLY_SHARE = 0.5
+MOSTLY_LIFT = 1.5
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,20 @@ class Contrast:
     overall_mean: float | None
     z: float | None
     rest_mean: float | None = None
+    # an indicator column of a categorical feature: its column, its level (None: the "(other)"
+    # group of the rarer levels), the segment's share at the level and its lift over the rest
+    # (None: no other row has the level); all None for a numeric feature
+    source_column: str | None = None
+    level: str | None = None
+    share: float | None = None
+    lift: float | None = None
+
+    @property
+    def mostly(self) -> bool:
+        """Whether the segment is "mostly" this level (see :data:`MOSTLY_SHARE`, :data:`MOSTLY_LIFT`)."""
+        if self.source_column is None or self.level is None or self.share is None:
+            return False
+        return self.share >= MOSTLY_SHARE and (self.lift is None or self.lift >= MOSTLY_LIFT)
 
 
 @dataclass(frozen=True)
@@ -94,8 +120,11 @@ def name_segments(session: Session, results: Mapping[str, Any]) -> Names:
     texts = describe_segments(
         [Contrast(*row) for row in rows], config=session.config, keep=_continuing_names(session, results)
     )
+    summary = "profiles/summary" if results["features"].weight is None else "profiles/summary_weighted"
+    if session.engine == "spark":  # the sizes and p99 distances Spark computed (segsql.spark.profiles)
+        summary = "spark/summary"
     with sql.registered(session.con, "segsql_names_in", texts_frame(texts)):
-        sql.execute(session.con, "profiles/summary")
+        sql.execute(session.con, summary)
     if session.has("stability"):  # [lifecycle] stability: each segment's mean Jaccard
         sql.execute(session.con, "stability/summary", stability=session.relation("stability"))
     session.leave("segment_summary", "segsql_segment_summary")
@@ -167,11 +196,16 @@ def describe_segments(
         s: [r for _, r in sorted(enumerate(rows), key=lambda ir: (-abs(ir[1].z or 0.0), ir[0]))]
         for s, rows in sorted(by_segment.items())
     }
-    names = _unique_names(ranked, labels=labels, threshold=threshold, overrides=overrides)
+    # what may name a segment: its numeric contrasts, and the levels it is "mostly"
+    nameable = {
+        s: [r for r in rows if r.source_column is None or (r.mostly and abs(r.z or 0.0) >= threshold)]
+        for s, rows in ranked.items()
+    }
+    names = _unique_names(nameable, labels=labels, threshold=threshold, overrides=overrides)
     for segment, old_name in (keep or {}).items():
         if segment not in ranked or segment in overrides:
             continue
-        holds = {_part(r, labels, notable=True) for r in ranked[segment] if abs(r.z or 0.0) >= threshold}
+        holds = {_part(r, labels, notable=True) for r in nameable[segment] if abs(r.z or 0.0) >= threshold}
         taken = {n for s, n in names.items() if s != segment}
         if set(old_name.split(" · ")) <= holds and old_name not in taken:
             names[segment] = old_name
@@ -209,6 +243,8 @@ def feature_noun(feature: str, labels: Labels) -> str:
 
 
 def _part(row: Contrast, labels: Labels, *, notable: bool) -> str:
+    if row.source_column is not None:  # only a "mostly" level reaches a name
+        return _mostly_words(row, labels)
     above = (row.z or 0.0) > 0
     words = labels.get(row.feature)
     if isinstance(words, LabelWords):
@@ -216,6 +252,77 @@ def _part(row: Contrast, labels: Labels, *, notable: bool) -> str:
         return word if notable else f"slightly {word[:1].lower()}{word[1:]}"
     level = ("High" if above else "Low") if notable else ("slightly high" if above else "slightly low")
     return f"{level} {feature_noun(row.feature, labels)}"
+
+
+def _mostly_words(row: Contrast, labels: Labels) -> str:
+    """The name part of a level a segment is mostly: "Mostly PhD".
+
+    A level that is a bare number says its column ("Mostly Kidhome 1"). A
+    ``[features.labels]`` string for the indicator column names the level
+    ("Mostly doctors"); its words (``high = …``) replace the whole part.
+    """
+    words = labels.get(row.feature)
+    if isinstance(words, LabelWords):
+        return words.high
+    if words:
+        return f"Mostly {words}"
+    level = row.level or ""
+    if _is_number(level):
+        return f"Mostly {feature_noun(row.source_column or '', labels)} {level}"
+    return f"Mostly {level}"
+
+
+def _is_number(text: str) -> bool:
+    """
+    >>> _is_number("2"), _is_number("-1.5"), _is_number("PhD"), _is_number("nan")
+    (True, True, False, False)
+    """
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip().lower() not in ("nan", "inf", "-inf", "infinity", "-infinity")
+
+
+def _percent(share: float | None) -> str:
+    """
+    >>> _percent(0.623), _percent(0.025), _percent(0.0004), _percent(None), _percent(-2e-17)
+    ('62%', '2.5%', '0.04%', 'n/a', '0%')
+    """
+    if share is None:
+        return "n/a"
+    if abs(share) < 1e-9:  # a share of the rest computed as a difference of sums: rounding, not rows
+        return "0%"
+    value = share * 100
+    return f"{value:.0f}%" if abs(value) >= 10 else f"{value:.2g}%"
+
+
+def _level_phrase(row: Contrast, labels: Labels) -> str:
+    """A level's share against the rest's: "Education: PhD for 62% (against 21% for the rest)"."""
+    level = "other levels" if row.level is None else row.level
+    return (
+        f"{feature_noun(row.source_column or '', labels)}: {level} for {_percent(row.share)} "
+        f"(against {_percent(row.rest_mean)} for the rest)"
+    )
+
+
+def _one_level_per_column(rows: list[Contrast]) -> list[Contrast]:
+    """A categorical column's levels are one feature: the description says one of them, the
+    strongest the segment has more of (else the strongest it has less of), where it ranks.
+
+    >>> rows = [Contrast(1, "E=a", 0.0, 0.5, -1.2, 0.6, "E", "a", 0.0, 0.0),
+    ...         Contrast(1, "x", 1.0, 0.0, 1.0), Contrast(1, "E=b", 0.7, 0.3, 0.9, 0.2, "E", "b", 0.7, 3.5)]
+    >>> [r.feature for r in _one_level_per_column(rows)]
+    ['x', 'E=b']
+    """
+    chosen: dict[str, Contrast] = {}
+    for r in rows:
+        if r.source_column is None:
+            continue
+        best = chosen.get(r.source_column)
+        if best is None or ((r.z or 0.0) > 0 and (best.z or 0.0) <= 0):
+            chosen[r.source_column] = r
+    return [r for r in rows if r.source_column is None or chosen[r.source_column] is r]
 
 
 def _unique_names(
@@ -303,11 +410,14 @@ def _description(rows: list[Contrast], *, labels: Labels, threshold: float) -> s
     >>> _description([Contrast(1, "cash", 2050.0, 80.0, 2.4, 41.0)], labels={}, threshold=0.5)
     'Cash 50× the rest (2,050 against 41.0 for the rest).'
     """
-    notable = [r for r in rows if abs(r.z or 0.0) >= threshold]
+    notable = _one_level_per_column([r for r in rows if abs(r.z or 0.0) >= threshold])
     if not notable:
         first = rows[0] if rows else None
         if first is None or not first.z:
             return "Close to the overall average on every feature."
+        if first.source_column is not None:
+            said = _level_phrase(first, labels)
+            return f"Close to the overall average on every feature; the largest difference: {said}."
         side = "a little above" if first.z > 0 else "a little below"
         return (
             f"Close to the overall average on every feature; the largest difference: "
@@ -317,6 +427,9 @@ def _description(rows: list[Contrast], *, labels: Labels, threshold: float) -> s
     phrases = []
     for i, r in enumerate(notable):
         z = r.z or 0.0
+        if r.source_column is not None:
+            phrases.append(_level_phrase(r, labels))
+            continue
         ratio = ratio_words(r.mean, r.rest_mean)
         if ratio is not None:
             phrases.append(

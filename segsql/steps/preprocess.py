@@ -8,7 +8,7 @@ macros in ``queries/preprocess/macros.sql`` apply them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from segsql.errors import DataError
 from segsql.session import Session
 from segsql.steps.features import Features
 
-__all__ = ["NORMAL_IQR", "FeatureScaler", "Preprocessed", "fit", "preprocess"]
+__all__ = ["NORMAL_IQR", "FeatureScaler", "Preprocessed", "fit", "preprocess", "transform_params"]
 
 # 2·Φ⁻¹(0.75): the interquartile range of a normal distribution whose standard deviation is 1
 NORMAL_IQR = 1.3489795003921634
@@ -38,6 +38,12 @@ class FeatureScaler:
     clip_high: float | None
     center: float
     scale: float
+    # an indicator column's categorical column and level (None: its "(other)" group); None, None
+    # for a numeric feature
+    source_column: str | None = None
+    level: str | None = None
+    # the feature's weight ([features.weights]; a categorical's for each of its indicators)
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class Preprocessed:
     n_rows: int
     dropped_rows: int
     warnings: tuple[str, ...]
+    # [features] weight: the user's sample weight column (segsql_scaled holds it as segsql_weight)
+    weight: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -76,9 +84,18 @@ def fit(session: Session, results: Mapping[str, Any]) -> Preprocessed:
 
 
 def preprocess(con: duckdb.DuckDBPyConnection, config: Config, features: Features) -> Preprocessed:
-    """Fit the preprocessing on ``segsql_features`` and write ``segsql_scaled``."""
+    """Fit the preprocessing on ``segsql_features`` and write ``segsql_scaled``.
+
+    The numeric features are imputed, transformed, clipped and scaled as
+    ``[preprocess]`` says; each categorical's indicator columns are only centred
+    on their shares and divided by one scale per categorical (:func:`_indicators`).
+    With ``[features] weight`` every statistic is weighted (README, "Categorical
+    features and weights"); ``[features.weights]`` divide the scales by √weight.
+    """
     pre = config.preprocess
     columns = list(features.columns)
+    numeric = len(features.numeric)
+    weighted = features.weight is not None
     if pre.impute == "error":
         for column, n_null in zip(columns, features.null_counts, strict=True):
             if n_null:
@@ -87,47 +104,55 @@ def preprocess(con: duckdb.DuckDBPyConnection, config: Config, features: Feature
                     'impute = "error" (choose mean, median, zero or drop)'
                 )
     drop = pre.impute == "drop"
-    transforms = [config.features.transforms.get(c, "none") for c in columns]
+    # indicators are 0/1 and never NULL: no transform, no impute, no clipping
+    transforms = [config.features.transforms.get(c, "none") for c in columns[:numeric]]
+    transforms += ["none"] * (len(columns) - numeric)
     sql.execute(con, "preprocess/macros")
 
     params: dict[str, Any] = {"drop": drop, "impute": pre.impute}
-    row = _one_row(con, "preprocess/impute_values", params, columns)
+    row = _one_row(con, f"preprocess/impute_values{'_weighted' if weighted else ''}", params, columns)
     n_rows = row["n_rows"]
     if n_rows == 0:
         raise DataError(f"{features.origin}: no rows are left after dropping rows with NULL features")
-    impute = [row[f"impute_{i}"] for i in range(len(columns))]
-    for i, (column, how) in enumerate(zip(columns, transforms, strict=True)):
-        low = min(v for v in (row[f"min_{i}"], impute[i]) if v is not None)
-        if how == "log1p" and low <= -1:
-            raise DataError(
-                f"{features.origin}: feature {column!r} has values <= -1 ({low}); log1p cannot take them"
-            )
-        if how == "sqrt" and low < 0:
-            raise DataError(
-                f"{features.origin}: feature {column!r} has negative values ({low}); sqrt cannot take them"
-            )
-        params |= {f"impute_{i}": impute[i], f"transform_{i}": how}
+    impute = [row[f"impute_{i}"] if i < numeric else None for i in range(len(columns))]
+    if weighted and pre.impute == "median":
+        medians = _weighted_quantiles(con, params | _neutral(len(columns)), columns, (0.5,))
+        impute[:numeric] = [medians[i][0] for i in range(numeric)]
+    params |= transform_params(
+        origin=features.origin,
+        columns=columns,
+        transforms=transforms,
+        minimums=[row[f"min_{i}"] for i in range(len(columns))],
+        impute=impute,
+    )
 
     lows: list[float | None] = [None] * len(columns)
     highs: list[float | None] = [None] * len(columns)
     varies = [True] * len(columns)  # before clipping (winsorizing may clip a feature to one value)
-    if pre.winsorize:
+    if pre.winsorize and numeric:
         bounds = _one_row(
             con,
             "preprocess/clip_bounds",
             params | {"low": pre.winsorize[0], "high": pre.winsorize[1]},
             columns,
         )  # noqa: E501
-        lows = [bounds[f"low_{i}"] for i in range(len(columns))]
-        highs = [bounds[f"high_{i}"] for i in range(len(columns))]
+        lows = [bounds[f"low_{i}"] if i < numeric else None for i in range(len(columns))]
+        highs = [bounds[f"high_{i}"] if i < numeric else None for i in range(len(columns))]
+        if weighted:
+            found = _weighted_quantiles(
+                con, params | _neutral(len(columns), clip=True), columns, pre.winsorize
+            )
+            lows[:numeric] = [found[i][0] for i in range(numeric)]
+            highs[:numeric] = [found[i][1] for i in range(numeric)]
         varies = [bounds[f"min_{i}"] != bounds[f"max_{i}"] for i in range(len(columns))]
     params |= {f"low_{i}": lows[i] for i in range(len(columns))}
     params |= {f"high_{i}": highs[i] for i in range(len(columns))}
 
-    stats = _one_row(con, f"preprocess/scale_{pre.scaling}", params, columns)
+    stats = _stats(con, pre.scaling, params, columns, weighted=weighted)
     warnings: list[str] = list(features.warnings)
     scalers = []
-    for i, column in enumerate(columns):
+    weights = config.features.weights
+    for i, column in enumerate(columns[:numeric]):
         center, scale, warning = _center_and_scale(
             column,
             scaling=pre.scaling,
@@ -141,6 +166,7 @@ def preprocess(con: duckdb.DuckDBPyConnection, config: Config, features: Feature
         )
         if warning:
             warnings.append(warning)
+        weight = float(weights.get(column, 1.0))
         scalers.append(
             FeatureScaler(
                 feature=column,
@@ -150,18 +176,151 @@ def preprocess(con: duckdb.DuckDBPyConnection, config: Config, features: Feature
                 clip_low=lows[i],
                 clip_high=highs[i],
                 center=center,
-                scale=scale,
+                # a weight w makes the feature's variance w (README): its scale divided by √w
+                scale=scale if weight == 1.0 else scale / math.sqrt(weight),
+                weight=weight,
             )
         )
+    if numeric < len(columns):
+        # the indicators' shares are their (weighted) means, whatever the numeric features' scaling
+        shares = (
+            stats
+            if pre.scaling == "standard"
+            else _stats(con, "standard", params, columns, weighted=weighted)
+        )
+        indicators, said = _indicators(features, shares, weights, start=numeric)
+        scalers += indicators
+        warnings += said
     result = Preprocessed(
         scalers=tuple(scalers),
         n_rows=n_rows,
         # rows impute = "drop" dropped, and entities the feature step had to leave out
         dropped_rows=features.n_rows - n_rows + features.dropped_entities,
         warnings=tuple(warnings),
+        weight=features.weight,
     )
-    sql.execute(con, "preprocess/scaled", result.params(drop=drop), columns=columns)
+    scaled = "preprocess/scaled_weighted" if weighted else "preprocess/scaled"
+    sql.execute(con, scaled, result.params(drop=drop), columns=columns)
     return result
+
+
+def _stats(
+    con: duckdb.DuckDBPyConnection,
+    scaling: str,
+    params: dict[str, Any],
+    columns: list[str],
+    *,
+    weighted: bool,
+) -> dict[str, Any]:
+    """Each feature's centre, scale and spread under ``scaling``, weighted when the run has weights.
+
+    Weighted: standard scaling is the weighted mean and standard deviation; robust
+    scaling the weighted median and interquartile range (queries/preprocess/
+    weighted_quantiles.sql) with the weighted standard deviation as its fallback;
+    min-max and none do not depend on weights.
+    """
+    if not weighted or scaling in ("minmax", "none"):
+        return _one_row(con, f"preprocess/scale_{scaling}", params, columns)
+    stats = _one_row(con, "preprocess/scale_standard_weighted", params, columns)
+    if scaling == "robust":
+        quantiles = _weighted_quantiles(con, params, columns, (0.25, 0.5, 0.75))
+        for i in range(len(columns)):
+            p25, p50, p75 = quantiles[i]
+            stats |= {f"center_{i}": p50, f"scale_{i}": p75 - p25}
+    return stats
+
+
+def _neutral(n: int, *, clip: bool = False) -> dict[str, Any]:
+    """Parameters that leave values as they are: no clipping, and (unless ``clip``) no impute or transform."""
+    params: dict[str, Any] = {f"low_{i}": None for i in range(n)} | {f"high_{i}": None for i in range(n)}
+    if not clip:
+        params |= {f"impute_{i}": None for i in range(n)} | {f"transform_{i}": "none" for i in range(n)}
+    return params
+
+
+def _weighted_quantiles(
+    con: duckdb.DuckDBPyConnection, params: dict[str, Any], columns: list[str], qs: Sequence[float]
+) -> list[list[float]]:
+    """Per feature, its weighted quantiles ``qs`` (queries/preprocess/weighted_quantiles.sql)."""
+    rows = sql.execute(
+        con, "preprocess/weighted_quantiles", params | {"qs": [float(q) for q in qs]}, columns=columns
+    ).fetchall()
+    found: list[list[float]] = [[math.nan] * len(qs) for _ in columns]
+    order = {float(q): j for j, q in enumerate(qs)}
+    for feature, q, value in rows:
+        found[feature][order[float(q)]] = value
+    return found
+
+
+def _indicators(
+    features: Features, shares: dict[str, Any], weights: Mapping[str, float], *, start: int
+) -> tuple[list[FeatureScaler], list[str]]:
+    """Each categorical's indicator scalers: centred on the level's share, one scale per categorical.
+
+    An indicator of share p has variance p(1 - p); dividing each of a categorical's
+    indicators by s = √(Σ p(1 - p) / w) makes the block's total variance w, its
+    weight (default 1): as much as one standard-scaled numeric feature. A
+    categorical with one level in every row is constant: scale 1, a warning.
+    """
+    scalers: list[FeatureScaler] = []
+    warnings: list[str] = []
+    i = start
+    for categorical in features.categorical:
+        weight = float(weights.get(categorical.column, 1.0))
+        ps = [float(shares[f"center_{i + j}"]) for j in range(len(categorical.levels))]
+        variance = sum(p * (1.0 - p) for p in ps)
+        if not (variance > 0):
+            scale = 1.0
+            warnings.append(
+                f"categorical feature {categorical.column!r} has one level in every row: "
+                "it does not influence the segments"
+            )
+        else:
+            scale = math.sqrt(variance / weight)
+        for level, name, p in zip(categorical.levels, categorical.indicators, ps, strict=True):
+            scalers.append(
+                FeatureScaler(
+                    feature=name,
+                    position=i,
+                    transform="none",
+                    impute_value=None,
+                    clip_low=None,
+                    clip_high=None,
+                    center=p,
+                    scale=scale,
+                    source_column=categorical.column,
+                    level=level,
+                    weight=weight,
+                )
+            )
+            i += 1
+    return scalers, warnings
+
+
+def transform_params(
+    *,
+    origin: str,
+    columns: list[str],
+    transforms: list[str],
+    minimums: list[float | None],
+    impute: list[float | None],
+) -> dict[str, Any]:
+    """Each feature's impute value and transform as the preprocessing's parameters (every engine).
+
+    Refuses a transform that cannot take a feature's smallest value (the
+    imputed value counts too).
+    """
+    params: dict[str, Any] = {}
+    for i, (column, how) in enumerate(zip(columns, transforms, strict=True)):
+        low = min(v for v in (minimums[i], impute[i]) if v is not None)
+        if how == "log1p" and low <= -1:
+            raise DataError(f"{origin}: feature {column!r} has values <= -1 ({low}); log1p cannot take them")
+        if how == "sqrt" and low < 0:
+            raise DataError(
+                f"{origin}: feature {column!r} has negative values ({low}); sqrt cannot take them"
+            )
+        params |= {f"impute_{i}": impute[i], f"transform_{i}": how}
+    return params
 
 
 def _center_and_scale(

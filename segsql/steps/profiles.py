@@ -5,6 +5,10 @@ with the rest in the space the model clustered (after transform, winsorizing
 and scaling): what the names, the recommendations and the heatmap's colour
 read, since a log-transformed spend that sets a segment apart can look slight
 in raw units. ``[output] min_group`` withholds the quantiles of small segments.
+With ``[features] weight`` the means, standard deviations, quantiles and
+contrasts are weighted (``queries/profiles/profiles_weighted.sql``).
+Each indicator column of a categorical feature also gets its categorical
+column, level, share (the indicator's mean) and lift over the rest.
 Names and recommendations are the next step (:mod:`segsql.steps.naming`).
 """
 
@@ -14,11 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+
 from segsql import sql
 from segsql.errors import DataError
 from segsql.session import Session
+from segsql.steps.features import Features
 
-__all__ = ["Profiles", "build"]
+__all__ = ["Profiles", "build", "levels_frame"]
 
 
 @dataclass(frozen=True)
@@ -31,9 +38,18 @@ class Profiles:
 def build(session: Session, results: Mapping[str, Any]) -> Profiles:
     """Profile every segment from ``segsql_features``, ``segsql_scaled`` and ``segsql_labels``."""
     columns = results["preprocess"].columns
+    features: Features = results["features"]
     params: dict[str, Any] = {f"feature_{i}": c for i, c in enumerate(columns)}
     params["min_group"] = session.config.output.min_group
-    sql.execute(session.con, "profiles/profiles", params, columns=columns)
+    if session.engine == "spark":  # every row is in Spark: its statistics come from there
+        from segsql.spark.profiles import profile_stats
+
+        profile_stats(session, results, params)
+    elif features.weight is None:
+        sql.execute(session.con, "profiles/profiles", params, columns=columns)
+    else:
+        sql.execute(session.con, "profiles/weighted_quantiles", columns=columns)
+        sql.execute(session.con, "profiles/profiles_weighted", params, columns=columns)
     # the features step refuses values whose sums can overflow; this is the last line, so that
     # no inf or NaN is ever written as a profile (nor read as a z-score by the names)
     bad = sql.execute(session.con, "profiles/nonfinite").fetchall()
@@ -43,6 +59,24 @@ def build(session: Session, results: Mapping[str, Any]) -> Profiles:
             f"feature {feature!r}: the statistics of segment {segment} overflow double precision "
             "(values too large to profile; rescale the feature)"
         )
-    sql.execute(session.con, "profiles/published")
+    with sql.registered(session.con, "segsql_levels_in", levels_frame(features)):
+        sql.execute(session.con, "profiles/published")
     session.leave("profiles", "segsql_profiles")
     return Profiles(relation="segsql_profiles")
+
+
+def levels_frame(features: Features) -> pa.Table:
+    """One row per indicator column: (feature, source_column, level); level None for the "(other)"
+    group of the rarer levels (and NULL), as in the ``scaler`` table."""
+    rows = [
+        (name, c.column, level)
+        for c in features.categorical
+        for level, name in zip(c.levels, c.indicators, strict=True)
+    ]
+    return pa.table(
+        {
+            "feature": pa.array([r[0] for r in rows], pa.string()),
+            "source_column": pa.array([r[1] for r in rows], pa.string()),
+            "level": pa.array([r[2] for r in rows], pa.string()),
+        }
+    )

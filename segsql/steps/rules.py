@@ -20,6 +20,16 @@ Rules are sqlglot trees: the feature names are quoted identifiers, the
 thresholds exact float literals (:func:`segsql.scoring.replay.number`, the
 shortest repr that reads back as the same double), so the stored DuckDB text
 and the ``export-sql --rules`` query in any dialect say the same thing.
+
+A condition on an indicator column of a categorical feature (``Education=PhD``,
+0 or 1) is stored over the raw column, so that the rules run on raw input rows:
+``CAST("Education" AS VARCHAR) = 'PhD'`` (above the threshold) or ``… IS
+DISTINCT FROM 'PhD'`` (below it: a NULL is not PhD); the "(other)" group is
+``NOT IN`` the kept levels ``OR "Education" IS NULL``, or ``IN`` them. The
+column is compared as text, as the encoding compares it
+(:func:`segsql.scoring.replay.indicator`), and the levels are sqlglot string
+literals, escaped for each dialect. The rules are measured on the indicator
+columns of ``segsql_features``, which give the same rows.
 """
 
 from __future__ import annotations
@@ -36,12 +46,14 @@ from segsql import sql
 from segsql.scoring.replay import number
 from segsql.scoring.rules import case_of
 from segsql.session import Session
+from segsql.steps.features import Categorical
 
 __all__ = [
     "SAMPLE_ROWS",
     "Condition",
     "SegmentRules",
     "fit",
+    "indicator_levels",
     "tree_rules",
 ]
 
@@ -96,7 +108,8 @@ def fit(session: Session, results: Mapping[str, Any]) -> SegmentRules:
         X, y, columns, max_depth=config.rules.max_depth, random_state=config.model.random_state
     )
     rules = {s: _rule(paths.get(s, [])) for s in segments}
-    texts = {s: rule.sql(dialect="duckdb") for s, rule in rules.items()}
+    levels = indicator_levels(results["features"].categorical)
+    texts = {s: _rule(paths.get(s, []), levels=levels).sql(dialect="duckdb") for s in segments}
     frame = pa.table(
         {
             "segment": pa.array(segments, pa.int32()),
@@ -164,21 +177,56 @@ def _tightest(path: Path) -> Path:
     return tuple(kept.values())
 
 
-def _rule(paths: Sequence[Path]) -> exp.Condition:
-    """The OR of the paths, each an AND of its conditions; FALSE for none, TRUE for an empty path."""
+# an indicator column: its categorical column, its level (None: "(other)") and the kept levels
+Level = tuple[str, str | None, tuple[str, ...]]
+
+
+def indicator_levels(categorical: Sequence[Categorical]) -> dict[str, Level]:
+    """Each indicator column's categorical column, level and the column's kept levels."""
+    return {
+        name: (c.column, level, c.kept)
+        for c in categorical
+        for level, name in zip(c.levels, c.indicators, strict=True)
+    }
+
+
+def _rule(paths: Sequence[Path], *, levels: Mapping[str, Level] | None = None) -> exp.Condition:
+    """The OR of the paths, each an AND of its conditions; FALSE for none, TRUE for an empty path.
+
+    With ``levels`` a condition on an indicator column is written over its raw column.
+    """
     if not paths:
         return exp.false()
     if any(not path for path in paths):
         return exp.true()
-    terms: list[exp.Condition] = [
-        exp.and_(
-            *(
-                (exp.GT if c.above else exp.LTE)(
-                    this=exp.column(c.feature, quoted=True), expression=number(c.threshold)
-                )
-                for c in path
-            )
+    levels = levels or {}
+
+    def condition(c: Condition) -> exp.Condition:
+        if c.feature in levels:
+            return _level_condition(*levels[c.feature], above=c.above)
+        return (exp.GT if c.above else exp.LTE)(
+            this=exp.column(c.feature, quoted=True), expression=number(c.threshold)
         )
-        for path in paths
-    ]
+
+    terms: list[exp.Condition] = [exp.and_(*(condition(c) for c in path)) for path in paths]
     return exp.or_(*terms) if len(terms) > 1 else terms[0]
+
+
+def _level_condition(column: str, level: str | None, kept: tuple[str, ...], *, above: bool) -> exp.Condition:
+    """An indicator above its threshold (the row has the level) or not, over the raw column.
+
+    An indicator is 0 or 1, so any split of the tree is between them.
+    """
+    text = exp.Cast(this=exp.column(column, quoted=True), to=exp.DataType.build("VARCHAR"))
+    if level is not None:
+        literal = exp.Literal.string(level)
+        return (
+            exp.EQ(this=text, expression=literal) if above else exp.NullSafeNEQ(this=text, expression=literal)
+        )
+    if not kept:  # every row is "(other)"
+        return exp.true() if above else exp.false()
+    among = exp.In(this=text, expressions=[exp.Literal.string(k) for k in kept])
+    if not above:
+        return among
+    missing = exp.Is(this=exp.column(column, quoted=True), expression=exp.Null())
+    return exp.or_(exp.Not(this=among), missing)

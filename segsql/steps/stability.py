@@ -72,7 +72,7 @@ def measure(session: Session, results: Mapping[str, Any]) -> Stability:
     """The stability step: leave ``segsql_stability(segment, stability)`` for the segment summary."""
     config = session.config
     n_resamples, model = config.lifecycle.stability, config.model
-    X, labels = _rows(session, results)
+    X, labels, weights = _rows(session, results)
     k = results["model"].k
     segments = np.unique(labels)
     tell = session.tell("stability")
@@ -82,7 +82,9 @@ def measure(session: Session, results: Mapping[str, Any]) -> Stability:
         fitted = model.model_copy(update={"n_init": min(model.n_init, RESAMPLE_N_INIT), "random_state": seed})
         # side by side, one core each, as the K sweep's fits (segsql.steps.fit.sweep)
         with threadpool_limits(limits=1, user_api="openmp"):
-            est = fit_estimator(X[drawn], fitted, k)
+            # with [features] weight each resampled row keeps its weight, as in the fit
+            drawn_weights = None if weights is None else weights[drawn]
+            est = fit_estimator(X[drawn], fitted, k, sample_weight=drawn_weights)
         rows, first = np.unique(drawn, return_index=True)
         return jaccard_by_segment(labels[rows], np.asarray(est.labels_)[first], segments)
 
@@ -151,15 +153,18 @@ def jaccard_by_segment(segment_of: np.ndarray, cluster_of: np.ndarray, segments:
     return np.where(in_segment > 0, best, np.nan)
 
 
-def _rows(session: Session, results: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """The rows the resamples are drawn from, with their final segments (see the module's text)."""
+def _rows(session: Session, results: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The rows the resamples are drawn from, their final segments and weights (see the module's text)."""
     model = session.config.model
     if session.matrix is not None and session.matrix.labels is not None:
-        X, labels = session.matrix.X, session.matrix.labels
+        X, labels, w = session.matrix.X, session.matrix.labels, results["matrix"].weights
         sample = matrix.seeded_rows(X.shape[0], MAX_ROWS, model.random_state)
-        return (X, labels) if sample is None else (X[sample], labels[sample])
+        if sample is None:
+            return X, labels, w
+        return X[sample], labels[sample], None if w is None else w[sample]
     # a streamed run: no matrix in memory; the sample is read with its (final) segments
     n, columns = results["preprocess"].n_rows, results["preprocess"].columns
     sample = matrix.seeded_rows(n, MAX_ROWS, model.random_state)
     chosen = np.arange(n) if sample is None else sample
-    return matrix.labelled_rows(session.con, "projection/labelled_rows", columns, chosen)
+    X, labels = matrix.labelled_rows(session.con, "projection/labelled_rows", columns, chosen)
+    return X, labels, None  # the streamed fit takes no weights

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from segsql import sql
-from segsql.config import OUTPUT_TABLES
+from segsql.config import OUTPUT_TABLES, Config
 from segsql.errors import DatabaseError, SavedThenInterrupted
 from segsql.scoring.macro import create_assign_macro
 from segsql.session import Session
@@ -70,16 +70,39 @@ def save(session: Session, results: Mapping[str, Any]) -> Saved:
         try:
             sql.execute(con, "writeback/tables", schema=schema)
             labels = session.relation("labels")
-            sql.execute(con, "writeback/segments_table", schema=schema, entity=features.entity, labels=labels)
-            _check_segments_table(con, schema, features)
+            if session.engine != "spark":  # a Spark run's segments go to [spark] output (README, "Spark")
+                from segsql.spark.output import check_segments_object
+
+                check_segments_object(con, schema, engine=session.engine)
+                sql.execute(
+                    con, "writeback/segments_table", schema=schema, entity=features.entity, labels=labels
+                )
+                _check_segments_table(con, schema, features)
+            # (a Spark run's feature query result is here too, staged: segsql.spark.steps.features)
+            stored = _prepare_features_table(con, session.config, features)
             run_id = sql.execute(con, "writeback/next_run_id", schema=schema).fetchall()[0][0]
             params = {"run_id": run_id}
 
             _insert(con, frames, schema, "scaler", _scaler_frame(run_id, pre))
             _insert(con, frames, schema, "k_sweep", _sweep_frame(run_id, fit))
-            sql.execute(
-                con, "writeback/segments", params, schema=schema, entity=features.entity, labels=labels
-            )
+            if session.engine == "spark":
+                from segsql.spark.output import write_segments
+
+                write_segments(session, entity=features.entity, labels=labels, run_id=run_id)
+            else:
+                sql.execute(
+                    con, "writeback/segments", params, schema=schema, entity=features.entity, labels=labels
+                )
+            if stored is not None:  # what the feature query returned, per entity (README, "Output tables")
+                sql.execute(
+                    con,
+                    "writeback/features",
+                    params,
+                    columns=stored,
+                    schema=schema,
+                    entity=features.entity,
+                    source=_source_entity(session.config),
+                )
             identities, centers = guard.kept(results)  # [segments] min_size may have merged some
             frames.enter_context(
                 sql.registered(con, "segsql_centroids_in", _centroid_frame(centers, pre, identities))
@@ -138,6 +161,63 @@ def _check_segments_table(con: duckdb.DuckDBPyConnection, schema: str, features:
             f"{schema}.segments holds entities as ({found}), not "
             f"({features.entity} {features.entity_type}): use another [project] schema or database"
         )
+
+
+def _source_entity(config: Config) -> str:
+    """The entity column of the feature query's result: a built-in recipe names it segsql_entity."""
+    return "segsql_entity" if config.features.recipe is not None else config.features.entity
+
+
+def _prepare_features_table(con: duckdb.DuckDBPyConnection, config: Config, features: Features) -> list[str]:
+    """Create the features table or add this run's new columns; return the columns the run stores.
+
+    A run stores its numeric features (DOUBLE), its categorical columns as their text
+    (VARCHAR, not the indicators the model saw) and its sample weight (DOUBLE), each as the
+    feature query returned it. A column the table already holds under another type, or the
+    entity under another name or type, is refused here, before any row is written.
+    """
+    schema = config.schema
+    wanted = [(c, "DOUBLE") for c in features.numeric]
+    wanted += [(c.column, "VARCHAR") for c in features.categorical]
+    if features.weight is not None:
+        wanted.append((features.weight, "DOUBLE"))
+    where = f"{schema}.features"
+    for column, _ in wanted:
+        if column.casefold() == "run_id":
+            raise DatabaseError(
+                f"{where}: a feature column cannot be called {column!r}, the name of the run id "
+                "beside it: rename it in the feature query"
+            )
+    # created with the numeric features in one statement; the columns a run adds, one each
+    sql.execute(
+        con,
+        "writeback/features_table",
+        columns=features.numeric,
+        schema=schema,
+        entity=features.entity,
+        source=_source_entity(config),
+    )
+    rows = sql.execute(con, "writeback/table_columns", {"schema": schema, "table": "features"}).fetchall()
+    if rows[1:2] != [(features.entity, features.entity_type)]:
+        found = " ".join(rows[1]) if len(rows) > 1 else "no entity column"
+        raise DatabaseError(
+            f"{where} holds entities as ({found}), not ({features.entity} {features.entity_type}): "
+            "use another [project] schema or database"
+        )
+    existing = {name.casefold(): (name, type_) for name, type_ in rows}
+    for column, type_ in wanted:
+        name, stored = existing.get(column.casefold(), (column, type_))
+        if stored != type_:
+            kind = "a categorical column (VARCHAR)" if type_ == "VARCHAR" else "numeric (DOUBLE)"
+            raise DatabaseError(
+                f"{where} stores {name!r} as {stored}, and this run's {column!r} is {kind}: "
+                "rename it in the feature query, or use another [project] schema or database"
+            )
+    for column, type_ in wanted:
+        if column.casefold() not in existing:
+            query = "writeback/features_text" if type_ == "VARCHAR" else "writeback/features_number"
+            sql.execute(con, query, schema=schema, column=column)
+    return [column for column, _ in wanted]
 
 
 def _insert(
@@ -223,6 +303,9 @@ def _scaler_frame(run_id: int, pre: Preprocessed) -> pa.Table:
                 ("clip_high", pa.float64()),
                 ("center", pa.float64()),
                 ("scale", pa.float64()),
+                ("source_column", pa.string()),
+                ("level", pa.string()),
+                ("weight", pa.float64()),
             ]
         ),
     )
@@ -284,11 +367,13 @@ def _run_frame(
         "input_rows": features.n_rows,
         "dropped_rows": pre.dropped_rows,
         "sweep_rows": fit.sweep_rows,
+        "sweep_n_init": fit.sweep_n_init,
         "k": fit.k,
         "k_choice": fit.k_choice,
         "algorithm": config.model.algorithm,
         "scaling": config.preprocess.scaling,
         "impute": config.preprocess.impute,
+        "weight_column": pre.weight,
         "inertia": fit.inertia,
         "silhouette": fit.silhouette,
         "n_iter": fit.n_iter,

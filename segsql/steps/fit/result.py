@@ -38,13 +38,15 @@ class Prepared:
 
     ``sample`` is the K sweep's seeded sample when the strategy read it apart
     from the whole matrix (the streamed fit); the in-memory fit keeps its
-    matrix in the session instead.
+    matrix in the session instead. ``weights`` are the rows' sample weights.
     """
 
     strategy: str
     columns: tuple[str, ...]
     n_rows: int
     sample: np.ndarray | None = None
+    # each row's weight ([features] weight), by row number; None: unweighted
+    weights: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class FitResult:
     n_iter: int
     # for the run's warnings: a warm start that could not be made
     warnings: tuple[str, ...] = ()
+    # k-means++ starts per K in the sweep (``runs.sweep_n_init``; sweep.sweep_n_init)
+    sweep_n_init: int | None = None
 
 
 def renumber(sizes: np.ndarray, centers: np.ndarray) -> np.ndarray:

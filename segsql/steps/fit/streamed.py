@@ -6,6 +6,10 @@ MiniBatchKMeans is fitted with ``partial_fit`` on fixed-size blocks read from
 DuckDB in entity order, pass after pass until the centres stop moving; then
 every row is assigned to its nearest centre in SQL (``queries/fit/assign.sql``),
 and the silhouette is computed on scikit-learn's own sample of rows.
+With ``[features] weight`` each row's weight (``segsql_scaled.segsql_weight``)
+is read beside its features, as one more column: the sweep's sample and every
+block are fitted with their weights, and the sizes, the inertia, the numbering
+(heaviest first) and the silhouette are weighted (README, "Sample weights").
 """
 
 from __future__ import annotations
@@ -39,12 +43,27 @@ def applies(model: ModelConfig, n_rows: int) -> bool:
     return model.algorithm == "minibatch" and n_rows > STREAM_MIN_ROWS
 
 
+# segsql_scaled's column of sample weights ([features] weight), read as one more column after
+# the features (a feature cannot be named so: the segsql_ prefix is reserved)
+_WEIGHT = "segsql_weight"
+
+
 def prepare(session: Session, columns: tuple[str, ...], n_rows: int) -> Prepared:
-    """Read only the K sweep's seeded sample."""
+    """Read only the K sweep's seeded sample (and its rows' weights, with [features] weight)."""
     model = session.config.model
+    weighted = matrix.weighted(session.config)
     sample = matrix.seeded_rows(n_rows, model.sweep_sample, model.random_state)
-    rows = matrix.rows(session.con, columns, sample if sample is not None else np.arange(n_rows))
-    return Prepared(strategy=NAME, columns=columns, n_rows=n_rows, sample=rows)
+    read = [*columns, _WEIGHT] if weighted else list(columns)
+    rows = matrix.rows(session.con, read, sample if sample is not None else np.arange(n_rows))
+    if not weighted:
+        return Prepared(strategy=NAME, columns=columns, n_rows=n_rows, sample=rows)
+    X, w = _split(rows)
+    return Prepared(strategy=NAME, columns=columns, n_rows=n_rows, sample=X, weights=w)
+
+
+def _split(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Features and weights of rows read with the weight as their last column."""
+    return np.ascontiguousarray(rows[:, :-1]), np.ascontiguousarray(rows[:, -1])
 
 
 def fit(
@@ -62,7 +81,15 @@ def fit(
     con, model, columns, n_rows = session.con, session.config.model, prepared.columns, prepared.n_rows
     assert prepared.sample is not None
     ks = usable_ks(model, n_rows, None)
-    sweep = sweep_k(prepared.sample, model, ks, on_step=on_step)
+    weighted = prepared.weights is not None
+    sweep = sweep_k(
+        prepared.sample,
+        model,
+        ks,
+        on_step=on_step,
+        sampled=prepared.sample.shape[0] < n_rows,
+        sample_weight=prepared.weights,
+    )
     k = sweep.k
     on_step(f"final fit, K = {k}, {n_rows} rows, streamed", len(ks), len(ks) + 1)
 
@@ -74,8 +101,12 @@ def fit(
         est.set_params(init=start.init, n_init=1)
     passes, previous = 0, None
     while passes < min(_MAX_PASSES, model.max_iter):
-        for block in matrix.blocks(con, columns, _BLOCK):
-            est.partial_fit(block)
+        for block in matrix.blocks(con, [*columns, _WEIGHT] if weighted else columns, _BLOCK):
+            if weighted:
+                X, w = _split(block)
+                est.partial_fit(X, sample_weight=w)
+            else:
+                est.partial_fit(block)
         passes += 1
         if previous is not None and np.abs(est.cluster_centers_ - previous).max() < _TOL:
             break
@@ -83,12 +114,13 @@ def fit(
 
     raw_centers = est.cluster_centers_
     sql.execute(con, "fit/assign", {"centers": raw_centers.tolist()}, columns=columns)
-    sizes = sql.execute(con, "fit/segment_sizes").fetchall()
+    # raw_segment, size, (weight,) inertia: numbered by size, or by weight with [features] weight
+    sizes = sql.execute(con, "fit/segment_sizes_weighted" if weighted else "fit/segment_sizes").fetchall()
     if len(sizes) < k:
         raise DataError(f"k-means found fewer than K = {k} non-empty segments: too few distinct points")
-    size = np.zeros(k, dtype=np.int64)
-    for raw, n, _ in sizes:
-        size[raw - 1] = n
+    size = np.zeros(k, dtype=np.float64 if weighted else np.int64)
+    for raw, *counts in sizes:
+        size[raw - 1] = counts[1] if weighted else counts[0]
     order = renumber(size, raw_centers)
     numbering = pa.table(
         {
@@ -105,21 +137,29 @@ def fit(
         k_choice=sweep.k_choice + start.note,
         sweep=sweep.table(),
         sweep_rows=prepared.sample.shape[0],
+        sweep_n_init=sweep.n_init,
         centers=raw_centers[order],
-        inertia=float(sum(inertia for _, _, inertia in sizes)),
-        silhouette=_silhouette(session, columns, n_rows),
+        inertia=float(sum(row[-1] for row in sizes)),
+        silhouette=_silhouette(session, columns, n_rows, weighted=weighted),
         n_iter=passes,
         warnings=start.warnings,
     )
 
 
-def _silhouette(session: Session, columns: tuple[str, ...], n_rows: int) -> float:
-    """The silhouette on the rows scikit-learn's ``silhouette_score`` would draw."""
+def _silhouette(session: Session, columns: tuple[str, ...], n_rows: int, *, weighted: bool) -> float:
+    """The silhouette on the rows scikit-learn's ``silhouette_score`` would draw (weighted by
+    their weights with [features] weight)."""
     model = session.config.model
     rows = matrix.seeded_rows(n_rows, model.metric_sample, model.random_state)
     X, labels = matrix.labelled_rows(
-        session.con, "fit/assigned_rows", columns, rows if rows is not None else np.arange(n_rows)
+        session.con,
+        "fit/assigned_rows",
+        [*columns, _WEIGHT] if weighted else columns,
+        rows if rows is not None else np.arange(n_rows),
     )
     if len(np.unique(labels)) < 2:
         return float("nan")
+    if weighted:
+        X, w = _split(X)
+        return silhouette_score(X, labels, sample_weight=w)
     return silhouette_score(X, labels)

@@ -1,0 +1,7 @@
+-- segsql (Spark SQL): no scaling; the Spark form of queries/preprocess/scale_none.sql.
+-- inputs:     segsql_features
+-- parameters: :drop; per feature i: :impute_i, :transform_i, :low_i, :high_i
+-- output:     one row; per feature i: center_i (0), scale_i (1), lo_i, hi_i, std_i
+SELECT {{ columns: 0.0D AS center_@i, 1.0D AS scale_@i, min(@clean) AS lo_@i, max(@clean) AS hi_@i, stddev_pop(@clean) AS std_@i }}
+FROM segsql_features
+WHERE NOT :drop OR ({{ all: @col IS NOT NULL }})

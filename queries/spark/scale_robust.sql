@@ -1,0 +1,8 @@
+-- segsql (Spark SQL): robust scaling; the Spark form of queries/preprocess/scale_robust.sql
+-- (Spark's percentile interpolates linearly between order statistics, as quantile_cont does).
+-- inputs:     segsql_features
+-- parameters: :drop; per feature i: :impute_i, :transform_i, :low_i, :high_i
+-- output:     one row; per feature i: center_i, scale_i, lo_i, hi_i, std_i
+SELECT {{ columns: percentile(@clean, 0.5) AS center_@i, percentile(@clean, 0.75) - percentile(@clean, 0.25) AS scale_@i, min(@clean) AS lo_@i, max(@clean) AS hi_@i, stddev_pop(@clean) AS std_@i }}
+FROM segsql_features
+WHERE NOT :drop OR ({{ all: @col IS NOT NULL }})
