@@ -7,7 +7,7 @@ on a seeded sample collected to the driver or Spark MLlib on every row, and
 every row is assigned by the portable scoring query
 (:func:`segsql.scoring.replay.replay_query`, written for Spark by sqlglot).
 The profiles and the segment summary's sizes and p99 distances are Spark SQL
-too (:mod:`segsql.spark.profiles`, called by the profiles step), handed to
+too (:mod:`segsql.spark.profiles`, the Spark form of the profiles step), handed to
 DuckDB as a few rows per segment. What else Spark computed is staged as
 Parquet, and the other steps that follow (the checks, diagnostics, lifecycle,
 guard, drift, names, rules, the map and the write-back) read it in DuckDB, so

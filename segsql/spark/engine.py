@@ -38,6 +38,7 @@ _STAGING_PREFIX = ".segsql-staging-"
 
 def spark_steps(steps: tuple[Any, ...]) -> tuple[Any, ...]:
     """``steps`` with the row-level ones replaced by their Spark forms."""
+    from segsql.spark import profiles
     from segsql.spark import steps as spark
 
     forms = {
@@ -46,6 +47,7 @@ def spark_steps(steps: tuple[Any, ...]) -> tuple[Any, ...]:
         "preprocess": spark.preprocess,
         "matrix": spark.prepare,
         "model": spark.fit,
+        "profiles": profiles.build,
     }
     return tuple(replace(step, run=forms[step.name]) if step.name in forms else step for step in steps)
 

@@ -1,7 +1,9 @@
 """The profiles step's Spark part: the statistics over every row in Spark SQL (README, "Spark").
 
-Under ``engine = "spark"`` the profiles step (:mod:`segsql.steps.profiles`)
-calls :func:`profile_stats` instead of running its DuckDB query: Spark
+Under ``engine = "spark"`` the profiles step is :func:`build` (swapped in by
+:mod:`segsql.spark.engine`), which runs :func:`profile_stats` instead of the
+DuckDB step's query and then the rest of the DuckDB step
+(:func:`segsql.steps.profiles.finish`): Spark
 aggregates every row once per segment (``queries/spark/profile_segments.sql``:
 each feature's sums, counts, stds, quantiles, min and max, and the segment's
 size and p99 distance), those few rows per segment are collected to the
@@ -30,8 +32,18 @@ from segsql.errors import QueryError
 from segsql.session import Session
 from segsql.spark import sql as spark_sql
 from segsql.spark.output import SparkRun
+from segsql.steps import profiles as duck_profiles
 
-__all__ = ["profile_stats", "segment_map"]
+__all__ = ["build", "profile_stats", "segment_map"]
+
+
+def build(session: Session, results: Mapping[str, Any]) -> duck_profiles.Profiles:
+    """The profiles step under Spark: the statistics in Spark SQL, then the DuckDB step's rest."""
+    columns = results["preprocess"].columns
+    params: dict[str, Any] = {f"feature_{i}": c for i, c in enumerate(columns)}
+    params["min_group"] = session.config.output.min_group
+    profile_stats(session, results, params)
+    return duck_profiles.finish(session, results["features"])
 
 
 def segment_map(results: Mapping[str, Any]) -> tuple[dict[int, int], dict[int, np.ndarray]]:

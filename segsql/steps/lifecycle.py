@@ -32,8 +32,6 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist, pdist
 
 from segsql import sql
 from segsql.errors import DatabaseError
@@ -165,6 +163,8 @@ def assign(
     union = shared_previous[:, None] + shared_new[None, :] - overlap
     jaccard = np.divide(overlap, union, out=np.zeros(overlap.shape), where=union > 0)
     near = np.minimum(distance / spacing, 1.0)
+    from scipy.optimize import linear_sum_assignment  # imported here: a first run matches nothing
+
     rows_i, cols_j = linear_sum_assignment((1.0 - jaccard) + near)
     both_shared = (shared_previous[:, None] > 0) & (shared_new[None, :] > 0)
     matched: dict[int, int] = {}  # new j -> previous i
@@ -218,6 +218,8 @@ def spacing_of(centroids: np.ndarray) -> float:
     """
     if centroids.shape[0] < 2:
         return 1.0
+    from scipy.spatial.distance import pdist  # imported here, as linear_sum_assignment is
+
     median = float(np.median(pdist(centroids)))
     return median if median > 0 else 1.0
 
@@ -290,6 +292,8 @@ def _distances(model: SavedModel, new: np.ndarray, pre: Preprocessed) -> np.ndar
     for i, scaler in enumerate(pre.scalers):
         value = _untransform(new[:, i] * scaler.scale + scaler.center, scaler.transform)
         mapped[:, i] = _previous_scaled(model, i, value)
+    from scipy.spatial.distance import cdist  # imported here, as linear_sum_assignment is
+
     distance = cdist(np.array(model.centroids, dtype=np.float64), mapped)
     # a centroid outside the previous transform's domain (log1p of a value at or below -1,
     # when the features changed meaning) is no match by distance: infinitely far

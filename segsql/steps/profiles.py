@@ -25,7 +25,7 @@ from segsql.errors import DataError
 from segsql.session import Session
 from segsql.steps.features import Features
 
-__all__ = ["Profiles", "build", "levels_frame"]
+__all__ = ["Profiles", "build", "finish", "levels_frame"]
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,20 @@ def build(session: Session, results: Mapping[str, Any]) -> Profiles:
     features: Features = results["features"]
     params: dict[str, Any] = {f"feature_{i}": c for i, c in enumerate(columns)}
     params["min_group"] = session.config.output.min_group
-    if session.engine == "spark":  # every row is in Spark: its statistics come from there
-        from segsql.spark.profiles import profile_stats
-
-        profile_stats(session, results, params)
-    elif features.weight is None:
+    if features.weight is None:
         sql.execute(session.con, "profiles/profiles", params, columns=columns)
     else:
         sql.execute(session.con, "profiles/weighted_quantiles", columns=columns)
         sql.execute(session.con, "profiles/profiles_weighted", params, columns=columns)
+    return finish(session, features)
+
+
+def finish(session: Session, features: Features) -> Profiles:
+    """The step once ``segsql_profile_stats`` exists: the overflow check and the published rows.
+
+    The Spark engine's form of the step computes the statistics in Spark and
+    then calls this (:mod:`segsql.spark.profiles`).
+    """
     # the features step refuses values whose sums can overflow; this is the last line, so that
     # no inf or NaN is ever written as a profile (nor read as a z-score by the names)
     bad = sql.execute(session.con, "profiles/nonfinite").fetchall()
