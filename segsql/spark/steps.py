@@ -10,7 +10,6 @@ so the steps after them do not know which engine ran.
 from __future__ import annotations
 
 import glob
-import math
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -35,7 +34,7 @@ from segsql.steps.fit import warm
 from segsql.steps.fit.in_memory import fit_matrix
 from segsql.steps.fit.result import FitResult, Prepared, renumber
 from segsql.steps.fit.sweep import silhouette, sweep_k, usable_ks
-from segsql.steps.preprocess import FeatureScaler, Preprocessed, transform_params
+from segsql.steps.preprocess import Preprocessed, transform_params
 
 __all__ = ["features", "fit", "prepare", "preprocess", "sources"]
 
@@ -365,36 +364,18 @@ def preprocess(session: Session, results: Mapping[str, Any]) -> Preprocessed:
     params |= {f"high_{i}": highs[i] for i in range(len(columns))}
     stats = _one_row(run, f"scale_{pre.scaling}", params, columns)
     warnings: list[str] = list(feats.warnings)
-    scalers = []
-    for i, column in enumerate(columns):
-        center, scale, warning = duck_preprocess._center_and_scale(
-            column,
-            scaling=pre.scaling,
-            center=stats[f"center_{i}"],
-            scale=stats[f"scale_{i}"],
-            lo=stats[f"lo_{i}"],
-            hi=stats[f"hi_{i}"],
-            std=stats[f"std_{i}"],
-            winsorize=pre.winsorize if varies[i] else [],
-            origin=feats.origin,
-        )
-        if warning:
-            warnings.append(warning)
-        weight = float(config.features.weights.get(column, 1.0))
-        scalers.append(
-            FeatureScaler(
-                feature=column,
-                position=i,
-                transform=transforms[i],
-                impute_value=impute[i],
-                clip_low=lows[i],
-                clip_high=highs[i],
-                center=center,
-                # [features.weights]: a weight w makes the feature's variance w, as under DuckDB
-                scale=scale if weight == 1.0 else scale / math.sqrt(weight),
-                weight=weight,
-            )
-        )
+    scalers, said = duck_preprocess.numeric_scalers(
+        config,
+        columns=columns,
+        stats=stats,
+        transforms=transforms,
+        impute=impute,
+        lows=lows,
+        highs=highs,
+        varies=varies,
+        origin=feats.origin,
+    )
+    warnings += said
     result = Preprocessed(
         scalers=tuple(scalers),
         n_rows=n_rows,

@@ -20,7 +20,15 @@ from segsql.errors import DataError
 from segsql.session import Session
 from segsql.steps.features import Features
 
-__all__ = ["NORMAL_IQR", "FeatureScaler", "Preprocessed", "fit", "preprocess", "transform_params"]
+__all__ = [
+    "NORMAL_IQR",
+    "FeatureScaler",
+    "Preprocessed",
+    "fit",
+    "numeric_scalers",
+    "preprocess",
+    "transform_params",
+]
 
 # 2·Φ⁻¹(0.75): the interquartile range of a normal distribution whose standard deviation is 1
 NORMAL_IQR = 1.3489795003921634
@@ -150,37 +158,18 @@ def preprocess(con: duckdb.DuckDBPyConnection, config: Config, features: Feature
 
     stats = _stats(con, pre.scaling, params, columns, weighted=weighted)
     warnings: list[str] = list(features.warnings)
-    scalers = []
-    weights = config.features.weights
-    for i, column in enumerate(columns[:numeric]):
-        center, scale, warning = _center_and_scale(
-            column,
-            scaling=pre.scaling,
-            center=stats[f"center_{i}"],
-            scale=stats[f"scale_{i}"],
-            lo=stats[f"lo_{i}"],
-            hi=stats[f"hi_{i}"],
-            std=stats[f"std_{i}"],
-            winsorize=pre.winsorize if varies[i] else [],  # did clipping make it constant?
-            origin=features.origin,
-        )
-        if warning:
-            warnings.append(warning)
-        weight = float(weights.get(column, 1.0))
-        scalers.append(
-            FeatureScaler(
-                feature=column,
-                position=i,
-                transform=transforms[i],
-                impute_value=impute[i],
-                clip_low=lows[i],
-                clip_high=highs[i],
-                center=center,
-                # a weight w makes the feature's variance w (README): its scale divided by √w
-                scale=scale if weight == 1.0 else scale / math.sqrt(weight),
-                weight=weight,
-            )
-        )
+    scalers, said = numeric_scalers(
+        config,
+        columns=columns[:numeric],
+        stats=stats,
+        transforms=transforms,
+        impute=impute,
+        lows=lows,
+        highs=highs,
+        varies=varies,
+        origin=features.origin,
+    )
+    warnings += said
     if numeric < len(columns):
         # the indicators' shares are their (weighted) means, whatever the numeric features' scaling
         shares = (
@@ -188,7 +177,7 @@ def preprocess(con: duckdb.DuckDBPyConnection, config: Config, features: Feature
             if pre.scaling == "standard"
             else _stats(con, "standard", params, columns, weighted=weighted)
         )
-        indicators, said = _indicators(features, shares, weights, start=numeric)
+        indicators, said = _indicators(features, shares, config.features.weights, start=numeric)
         scalers += indicators
         warnings += said
     result = Preprocessed(
@@ -294,6 +283,59 @@ def _indicators(
                 )
             )
             i += 1
+    return scalers, warnings
+
+
+def numeric_scalers(
+    config: Config,
+    *,
+    columns: Sequence[str],
+    stats: Mapping[str, Any],
+    transforms: Sequence[str],
+    impute: Sequence[float | None],
+    lows: Sequence[float | None],
+    highs: Sequence[float | None],
+    varies: Sequence[bool],
+    origin: str,
+) -> tuple[list[FeatureScaler], list[str]]:
+    """The numeric features' scaler rows from the fitted statistics (every engine), and the warnings.
+
+    ``stats`` holds ``center_i``, ``scale_i``, ``lo_i``, ``hi_i`` and ``std_i``
+    per feature position; ``varies`` says whether a feature varied before
+    winsorizing (so that a feature clipping made constant is said to be so).
+    """
+    pre = config.preprocess
+    scalers: list[FeatureScaler] = []
+    warnings: list[str] = []
+    for i, column in enumerate(columns):
+        center, scale, warning = _center_and_scale(
+            column,
+            scaling=pre.scaling,
+            center=stats[f"center_{i}"],
+            scale=stats[f"scale_{i}"],
+            lo=stats[f"lo_{i}"],
+            hi=stats[f"hi_{i}"],
+            std=stats[f"std_{i}"],
+            winsorize=pre.winsorize if varies[i] else [],
+            origin=origin,
+        )
+        if warning:
+            warnings.append(warning)
+        weight = float(config.features.weights.get(column, 1.0))
+        scalers.append(
+            FeatureScaler(
+                feature=column,
+                position=i,
+                transform=transforms[i],
+                impute_value=impute[i],
+                clip_low=lows[i],
+                clip_high=highs[i],
+                center=center,
+                # a weight w makes the feature's variance w (README): its scale divided by √w
+                scale=scale if weight == 1.0 else scale / math.sqrt(weight),
+                weight=weight,
+            )
+        )
     return scalers, warnings
 
 
