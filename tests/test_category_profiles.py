@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from segsql.steps.features import Categorical
 from segsql.steps.naming import Contrast, describe_segments
 from segsql.steps.rules import _rule, indicator_levels, tree_rules
 
+from .frames import frame_config
 from .postgres import postgres_server
 
 
@@ -48,33 +48,11 @@ def customers(n: int = 600, seed: int = 7) -> pd.DataFrame:
 
 
 def write_config(tmp: Path, frame: pd.DataFrame, *, weight: bool) -> Path:
-    frame.to_parquet(tmp / "rows.parquet", index=False)
-    config = tmp / "segsql.toml"
-    config.write_text(
-        f"""
-[project]
-name = "categories"
-database = {json.dumps(str(tmp / "run.duckdb"))}
-
-[sources.rows]
-path = {json.dumps(str(tmp / "rows.parquet"))}
-
-[features]
-sql = "SELECT * FROM rows"
-entity = "id"
-columns = ["income", "spend"]
-categorical = ["Education"]
-{'weight = "w"' if weight else ""}
-
-[model]
-k = 3
-k_range = [2, 4]
-
-[output]
-report = false
-"""
+    features = 'columns = ["income", "spend"]\ncategorical = ["Education"]\n'
+    features += 'weight = "w"' if weight else ""
+    return frame_config(
+        tmp, frame, name="categories", features=features, sections="[model]\nk = 3\nk_range = [2, 4]\n"
     )
-    return config
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from segsql.scoring.export import DIALECTS, export_sql
 from segsql.scoring.rules import rule_words
 from segsql.sql import quote_ident
 
+from .frames import frame_config
 from .postgres import load_frame, postgres_server
 
 FEATURES = ("monetary", "frequency", "tenure")
@@ -37,30 +37,8 @@ def blobs(n: int = 900, seed: int = 3, names: tuple[str, ...] = FEATURES) -> pd.
 
 
 def write_config(tmp: Path, frame: pd.DataFrame, *, k: int = 3, depth: int | None = None) -> Path:
-    frame.to_parquet(tmp / "rows.parquet", index=False)
     rules = f"[rules]\nmax_depth = {depth}\n" if depth is not None else ""
-    config = tmp / "segsql.toml"
-    config.write_text(
-        f"""
-[project]
-name = "rules"
-database = {json.dumps(str(tmp / "run.duckdb"))}
-
-[sources.rows]
-path = {json.dumps(str(tmp / "rows.parquet"))}
-
-[features]
-sql = "SELECT * FROM rows"
-entity = "id"
-
-[model]
-k = {k}
-
-[output]
-report = false
-{rules}"""
-    )
-    return config
+    return frame_config(tmp, frame, name="rules", sections=f"[model]\nk = {k}\n\n{rules}")
 
 
 def leaf_segments(tree: DecisionTreeClassifier, X: np.ndarray) -> np.ndarray:

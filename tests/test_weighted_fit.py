@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +15,8 @@ from segsql.steps.fit import streamed, weighted
 from segsql.steps.fit.in_memory import fit_matrix
 from segsql.steps.fit.silhouette import silhouette_score
 from segsql.steps.fit.warm import WarmStart
+
+from .frames import frame_config
 
 
 def sk(estimator, X, w=None):
@@ -173,34 +173,9 @@ def test_weighted_calinski_harabasz_and_davies_bouldin_count_a_weight_as_repeate
 
 
 def write_config(tmp, frame, *, model: str, weight: bool = True) -> object:
-    frame.to_parquet(tmp / "rows.parquet", index=False)
-    config = tmp / "segsql.toml"
-    config.write_text(
-        f"""
-[project]
-name = "weights"
-database = {json.dumps(str(tmp / "run.duckdb"))}
-
-[sources.rows]
-path = {json.dumps(str(tmp / "rows.parquet"))}
-
-[features]
-sql = "SELECT * FROM rows"
-entity = "id"
-columns = ["a", "b"]
-{'weight = "w"' if weight else ""}
-
-[preprocess]
-scaling = "none"
-
-[model]
-{model}
-
-[output]
-report = false
-"""
-    )
-    return config
+    features = 'columns = ["a", "b"]\n' + ('weight = "w"' if weight else "")
+    sections = f'[preprocess]\nscaling = "none"\n\n[model]\n{model}\n'
+    return frame_config(tmp, frame, name="weights", features=features, sections=sections)
 
 
 @pytest.fixture(scope="module")

@@ -38,15 +38,4 @@ overall AS (
 kept AS (
     SELECT *, $min_group IS NULL OR members >= $min_group AS publish FROM per_segment
 ),
-long AS (
-    SELECT segment, publish, unnest([{{ columns: {'feature': $feature_@i, 'mean': mean_@i, 'median': q_@i[3], 'std': std_@i, 'p25': q_@i[2], 'p75': q_@i[4], 'min': min_@i, 'p05': q_@i[1], 'p95': q_@i[5], 'max': max_@i, 'overall_mean': o_mean_@i, 'rest_mean': (o_total_@i - total_@i) / nullif(o_n_@i - n_@i, 0), 'z': (mean_@i - (o_total_@i - total_@i) / nullif(o_n_@i - n_@i, 0)) / nullif(o_std_@i, 0), 'z_model': (s_total_@i / nullif(s_n_@i, 0) - (o_s_total_@i - s_total_@i) / nullif(o_s_n_@i - s_n_@i, 0)) / nullif(o_s_std_@i, 0)} }}], recursive := true)
-    FROM kept, overall
-)
-SELECT segment, feature, mean,
-       CASE WHEN publish THEN median END AS median, CASE WHEN publish THEN std END AS std,
-       CASE WHEN publish THEN p25 END AS p25, CASE WHEN publish THEN p75 END AS p75,
-       CASE WHEN publish THEN min END AS min, CASE WHEN publish THEN p05 END AS p05,
-       CASE WHEN publish THEN p95 END AS p95, CASE WHEN publish THEN max END AS max,
-       overall_mean, z, z_model, rest_mean
-FROM long
-ORDER BY segment, feature
+{{ include: profiles/withheld }}

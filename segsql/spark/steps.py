@@ -247,8 +247,8 @@ def _checked(session: Session, config: Config, origin: str) -> Features:
             f"FROM {sql.quote_ident(_USER)}"
         )
         if not features.get("columns"):
-            described = session.con.execute(f"DESCRIBE {sql.quote_ident(_USER)}").fetchall()
-            features["columns"] = [row[0] for row in described if row[0] != "segsql_entity"]
+            staged = session.con.table(_USER).columns  # the relation API: no SQL text
+            features["columns"] = [name for name in staged if name != "segsql_entity"]
     data["features"] = features
     stand_in = config_from_dict(data, base_dir=config.base_dir)
     said = f"{stand_in.name}: [features] sql"
