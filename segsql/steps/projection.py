@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from sklearn.decomposition import PCA
 
 from segsql import sql
 from segsql.config import ModelConfig
@@ -85,6 +84,8 @@ def project(
     each component explains. With one feature the second component is zero.
     """
     n, p = X.shape
+    from sklearn.decomposition import PCA
+
     pca = PCA(n_components=min(2, p), random_state=config.random_state).fit(X)
     chosen = matrix.seeded_rows(n, MAX_POINTS, config.random_state)
     rows = chosen if chosen is not None else np.arange(n)

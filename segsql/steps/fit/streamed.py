@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from sklearn.cluster import MiniBatchKMeans
 
 from segsql import sql
 from segsql.config import ModelConfig
@@ -94,6 +93,8 @@ def fit(
     on_step(f"final fit, K = {k}, {n_rows} rows, streamed", len(ks), len(ks) + 1)
 
     start = warm.at(k, algorithm=model.algorithm) if warm else Start()
+    from sklearn.cluster import MiniBatchKMeans
+
     est = MiniBatchKMeans(
         n_clusters=k, n_init=model.n_init, random_state=model.random_state, batch_size=_BLOCK
     )

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from threadpoolctl import threadpool_limits
 
 from segsql.config import ModelConfig
@@ -47,6 +45,9 @@ def make_estimator(model: ModelConfig, k: int, *, init: np.ndarray | None = None
     )
     if init is not None:
         common |= {"init": init, "n_init": 1}
+    # scikit-learn is imported where a fit needs it (segsql.preload has usually loaded it by then)
+    from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
+
     if model.algorithm == "minibatch":
         return MiniBatchKMeans(**common)
     if model.algorithm == "bisecting":
@@ -253,6 +254,8 @@ def _metrics(
             float(shares.min()),
             float(shares.max()),
         )
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
     sizes = np.bincount(labels)
     return (
         silhouette(X, labels, model) if score else float("nan"),
