@@ -7,11 +7,11 @@ import json
 import duckdb
 import numpy as np
 import pytest
+import sklearn.cluster
 from sklearn.datasets import make_blobs
 
 import segsql
 import segsql.steps.fit.streamed as stream
-from segsql.steps.fit import sweep
 
 
 def _write(write_config, X, *, k=4, model="", name="segsql.toml"):
@@ -84,13 +84,13 @@ def test_the_warm_start_begins_at_the_previous_centroids_put_through_this_runs_p
     segsql.run(config)
     inits: list[np.ndarray] = []
 
-    class Spy(sweep.KMeans):  # records the centres a final fit is told to start from
+    class Spy(sklearn.cluster.KMeans):  # records the centres a final fit is told to start from
         def __init__(self, **kwargs):
             if isinstance(kwargs.get("init"), np.ndarray):
                 inits.append(kwargs["init"].copy())
             super().__init__(**kwargs)
 
-    monkeypatch.setattr(sweep, "KMeans", Spy)
+    monkeypatch.setattr(sklearn.cluster, "KMeans", Spy)  # imported where a fit is made
     # next month: 5% of the rows gone, so this run's means and spreads are not the last run's
     config = _write(write_config, _points(keep=0.95))
     second = segsql.run(config)
