@@ -186,6 +186,12 @@ def main() -> None:
     parser.add_argument("--nice", type=int, default=0, help="run the contenders at this niceness")
     parser.add_argument("--tag", default="", help="suffix of the results file (results<tag>.json)")
     parser.add_argument(
+        "--segsql",
+        default=str(BIN / "segsql"),
+        help="the segsql command to time (default: this venv's); a user's install has no test extra, so no "
+        "pandas, which scikit-learn would otherwise load: see bench/README.md, 'Commands'",
+    )
+    parser.add_argument(
         "--progress", action="store_true", help="segsql prints its progress to bench/out/<size>/segsql.log"
     )
     args = parser.parse_args()
@@ -202,7 +208,7 @@ def main() -> None:
         f"machine: {platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, duckdb {duckdb.__version__}"
     )
-    print(f"data: {data} ({data.stat().st_size / 1e6:.0f} MB)")
+    print(f"data: {data} ({data.stat().st_size / 1e6:.0f} MB); segsql: {args.segsql}")
     print(f"load average before: {os.getloadavg()[0]:.2f} (the machine is shared; see bench/README.md)")
 
     results: dict[str, dict] = {}
@@ -215,7 +221,7 @@ def main() -> None:
             leftover.unlink(missing_ok=True)
         config = segsql_config(data, out, minibatch=args.minibatch, memory_limit=args.memory_limit)
         r = measure(
-            [str(BIN / "segsql"), "run", *([] if args.progress else ["--quiet"]), str(config)],
+            [args.segsql, "run", *([] if args.progress else ["--quiet"]), str(config)],
             timeout=args.timeout,
             nice=args.nice,
             log=out / "segsql.log" if args.progress else None,
