@@ -143,3 +143,41 @@ def test_the_heatmap_is_coloured_by_the_models_contrast_and_shows_original_units
     assert text["encoding"]["text"]["field"] == "mean"  # original units on the cells
     tooltip = {t["field"] for t in rect["encoding"]["tooltip"]}
     assert {"mean", "overall_mean", "z", "z_model"} <= tooltip
+
+
+def test_overall_figures_combined_from_the_segments_leave_missing_values_out(tmp_path: Path) -> None:
+    # three groups far apart; `spend` is missing for every member of one group and a few others:
+    # the profiles' overall mean and spread (combined from the segments') are those of the values
+    rng = np.random.default_rng(5)
+    centre = np.repeat([0.0, 10.0, 20.0], 100)
+    visits = centre + rng.normal(0, 1, 300)
+    spend = np.where(centre == 20.0, np.nan, centre * 3 + rng.normal(50, 4, 300))
+    spend[[3, 150]] = np.nan
+    visits, spend = np.round(visits, 6), np.round(spend, 6)  # as the CSV holds them
+    lines = ["id,visits,spend"] + [
+        f"{i},{v:.6f},{'' if np.isnan(s) else f'{s:.6f}'}"
+        for i, (v, s) in enumerate(zip(visits, spend, strict=True))
+    ]
+    (tmp_path / "gaps.csv").write_text("\n".join(lines) + "\n")
+    config = tmp_path / "gaps.toml"
+    config.write_text(
+        '[project]\nname = "gaps"\ndatabase = "gaps.duckdb"\n\n[sources.d]\npath = "gaps.csv"\n\n'
+        '[features]\nentity = "id"\nsql = "SELECT * FROM d"\n\n'
+        '[preprocess]\nscaling = "standard"\nimpute = "median"\n\n'
+        "[model]\nk = 3\nn_init = 3\n\n[output]\nreport = false\n"
+    )
+    result = segsql.run(config)
+    labels = dict(result.segments.select("id", "segment").iter_rows())
+    segment = np.array([labels[i] for i in range(300)])
+    rows = {r["segment"]: r for r in result.profiles.filter(feature="spend").iter_rows(named=True)}
+    assert len(rows) == 3
+    for s, row in rows.items():
+        inside = segment == s
+        assert row["overall_mean"] == pytest.approx(np.nanmean(spend), rel=1e-12)
+        if np.isnan(spend[inside]).all():  # the group without spend: nothing to say of it
+            assert row["mean"] is None and row["z"] is None
+            continue
+        z = (np.nanmean(spend[inside]) - np.nanmean(spend[~inside])) / np.nanstd(spend)
+        assert row["mean"] == pytest.approx(np.nanmean(spend[inside]), rel=1e-12)
+        assert row["std"] == pytest.approx(np.nanstd(spend[inside]), rel=1e-9)
+        assert row["z"] == pytest.approx(z, rel=1e-9)
