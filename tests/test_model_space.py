@@ -16,6 +16,7 @@ import pytest
 import segsql
 from segsql import sql
 from segsql.report import charts
+from segsql.steps import profiles as profiles_step
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -181,3 +182,30 @@ def test_overall_figures_combined_from_the_segments_leave_missing_values_out(tmp
         assert row["mean"] == pytest.approx(np.nanmean(spend[inside]), rel=1e-12)
         assert row["std"] == pytest.approx(np.nanstd(spend[inside]), rel=1e-9)
         assert row["z"] == pytest.approx(z, rel=1e-9)
+
+
+def test_profiles_taken_one_feature_at_a_time_are_those_of_one_pass(tmp_path: Path, monkeypatch) -> None:
+    # a large run profiles its features one at a time (their exact quantiles cannot spill):
+    # the same rows as all at once, whatever the number of values
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    together = segsql.run(_skewed(tmp_path / "a")).profiles.sort("segment", "feature")
+    monkeypatch.setattr(profiles_step, "ONE_PASS_VALUES", 0)
+    seen: list[int] = []
+    execute = sql.execute
+
+    def counting(con, query, /, *args, **kwargs):
+        if query == "profiles/original":
+            seen.append(len(kwargs["columns"]))
+        return execute(con, query, *args, **kwargs)
+
+    monkeypatch.setattr(sql, "execute", counting)
+    apart = segsql.run(_skewed(tmp_path / "b")).profiles.sort("segment", "feature")
+    assert seen == [1, 1]  # cash, then visits
+    assert apart.columns == together.columns and apart.height == together.height == 4
+    for column in apart.columns:
+        left, right = together[column].to_list(), apart[column].to_list()
+        if isinstance(left[0], float):
+            assert right == pytest.approx(left, rel=1e-12), column
+        else:
+            assert right == left, column

@@ -1,7 +1,9 @@
 -- segsql: segment profiles: each feature's distribution per segment, in original units, and
 --         each segment's contrast with the rest in the space the model clustered.
--- inputs:     segsql_features (features before preprocessing); segsql_scaled (the model's
---             input: imputed, transformed, winsorized, scaled); segsql_labels
+-- inputs:     segsql_profile_original (queries/profiles/original.sql: per segment and feature,
+--             the features before preprocessing); segsql_profile_model_space
+--             (queries/profiles/model_space.sql: the segments' sums and spreads of
+--             segsql_scaled, the model's input: imputed, transformed, winsorized, scaled)
 -- parameters: per feature i: $feature_i, its name; $min_group, the fewest members a segment
 --             needs for its quantiles to be kept ([output] min_group; NULL: always kept)
 -- output:     TEMP TABLE segsql_profile_stats: segment, feature, mean, median, std
@@ -15,29 +17,23 @@
 --             constant in their space. NULL feature values are left out of the original-unit
 --             statistics (the scaled values are imputed). A segment of fewer than $min_group
 --             members has NULL median, std, p25, p75, min, p05, p95 and max.
--- Aggregated wide (one column set per feature, one quantile state per feature) and turned
--- long only at the end: no row per entity × feature is ever built. The original units and the
--- model's space are aggregated by two joins, one after the other, and the overall figures are
--- combined from the segments' (sums, and the population variance as the segments' variances
--- plus the spread of their means): one pass over the rows, and the peak memory of the larger
--- join alone (at 1,000,000 rows: +104 MB against +250 MB for one three-way join scanned twice;
--- bench/README.md, "Memory").
+-- Aggregated wide (one column set per feature) and turned long only at the end: no row per
+-- entity × feature is ever built. The model's space is aggregated first
+-- (queries/profiles/model_space.sql), then the original units (queries/profiles/original.sql:
+-- all features at once, or one at a time when their exact quantiles would take much memory),
+-- and the overall figures are combined here from the segments' (sums, and the population
+-- variance as the segments' variances plus the spread of their means): one pass over the rows
+-- for each, instead of a three-way join scanned twice (at 1,000,000 customers the step's peak
+-- went from +268 MB to about +110 MB; bench/README.md, "Issue 16").
 CREATE OR REPLACE TEMP TABLE segsql_profile_stats AS
 WITH original AS (
-    SELECT l.segment, count(*) AS members,
-           {{ columns: avg(f.@col) AS mean_@i, stddev_pop(f.@col) AS std_@i, quantile_cont(f.@col, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q_@i, min(f.@col) AS min_@i, max(f.@col) AS max_@i, sum(f.@col) AS total_@i, count(f.@col) AS n_@i }}
-    FROM segsql_features AS f
-    JOIN segsql_labels AS l USING (segsql_entity)
-    GROUP BY l.segment
-),
-model_space AS (
-    SELECT l.segment, {{ columns: sum(s.@col) AS s_total_@i, count(s.@col) AS s_n_@i, stddev_pop(s.@col) AS s_std_@i }}
-    FROM segsql_scaled AS s
-    JOIN segsql_labels AS l USING (segsql_entity)
-    GROUP BY l.segment
+    SELECT segment, any_value(members) AS members,
+           {{ columns: first(mean) FILTER (WHERE i = @i) AS mean_@i, first(std) FILTER (WHERE i = @i) AS std_@i, first(q) FILTER (WHERE i = @i) AS q_@i, first(min) FILTER (WHERE i = @i) AS min_@i, first(max) FILTER (WHERE i = @i) AS max_@i, first(total) FILTER (WHERE i = @i) AS total_@i, first(n) FILTER (WHERE i = @i) AS n_@i }}
+    FROM segsql_profile_original
+    GROUP BY segment
 ),
 per_segment AS (
-    SELECT * FROM original JOIN model_space USING (segment)
+    SELECT * FROM original JOIN segsql_profile_model_space USING (segment)
 ),
 sums AS (
     SELECT {{ columns: sum(total_@i) AS o_total_@i, sum(n_@i) AS o_n_@i, sum(total_@i) / nullif(sum(n_@i), 0) AS o_mean_@i, sum(s_total_@i) AS o_s_total_@i, sum(s_n_@i) AS o_s_n_@i, sum(s_total_@i) / nullif(sum(s_n_@i), 0) AS o_s_mean_@i }}

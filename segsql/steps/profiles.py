@@ -25,7 +25,7 @@ from segsql.errors import DataError
 from segsql.session import Session
 from segsql.steps.features import Features
 
-__all__ = ["Profiles", "build", "finish", "levels_frame"]
+__all__ = ["ONE_PASS_VALUES", "Profiles", "build", "finish", "levels_frame"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,12 @@ class Profiles:
     relation: str
 
 
+# the most feature values whose exact quantiles are taken in one pass over the rows (400 MB of
+# float64s, which DuckDB cannot spill); beyond, the features are profiled one at a time (at
+# 100,000,000 customers five in one pass did not fit in 8 GB: bench/README.md, "Issue 16")
+ONE_PASS_VALUES = 50_000_000
+
+
 def build(session: Session, results: Mapping[str, Any]) -> Profiles:
     """Profile every segment from ``segsql_features``, ``segsql_scaled`` and ``segsql_labels``."""
     columns = results["preprocess"].columns
@@ -42,6 +48,12 @@ def build(session: Session, results: Mapping[str, Any]) -> Profiles:
     params: dict[str, Any] = {f"feature_{i}": c for i, c in enumerate(columns)}
     params["min_group"] = session.config.output.min_group
     if features.weight is None:
+        sql.execute(session.con, "profiles/model_space", columns=columns)
+        sql.execute(session.con, "profiles/original_table")
+        batch = len(columns) if results["preprocess"].n_rows * len(columns) <= ONE_PASS_VALUES else 1
+        for first in range(0, len(columns), batch):
+            part = columns[first : first + batch]
+            sql.execute(session.con, "profiles/original", {"first": first}, columns=part)
         sql.execute(session.con, "profiles/profiles", params, columns=columns)
     else:
         sql.execute(session.con, "profiles/weighted_quantiles", columns=columns)
