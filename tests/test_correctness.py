@@ -161,6 +161,7 @@ def test_profiles_refuse_a_statistic_that_overflows_rather_than_store_it(tmp_pat
 
     class Pre:
         columns = ("a",)
+        n_rows = 10
 
     class Unweighted:  # what profiles read of the features step: no sample weight, no categories
         weight = None
