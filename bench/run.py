@@ -192,7 +192,10 @@ def main() -> None:
         "pandas, which scikit-learn would otherwise load: see bench/README.md, 'Commands'",
     )
     parser.add_argument(
-        "--progress", action="store_true", help="segsql prints its progress to bench/out/<size>/segsql.log"
+        "--progress",
+        action="store_true",
+        help="segsql runs without --quiet, its stderr kept in bench/out/<size>/segsql.log "
+        "(warnings and errors; the live progress display needs a terminal)",
     )
     args = parser.parse_args()
     run = [c for c in CONTENDERS if c not in args.skip and (not args.only or c in args.only)]
