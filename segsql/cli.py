@@ -662,7 +662,7 @@ def _exit(code: Any) -> None:
 
     Every command has closed its database and written its files by now; what is left
     is the interpreter tearing down scikit-learn, SciPy, Polars and Altair, 0.3 to 0.45 s
-    of every run (bench/README.md, "Start-up and exit"). PySpark stops a Spark session's
+    of every run (bench/README.md, "Issue 16"). PySpark stops a Spark session's
     JVM in an exit handler, so a process that loaded PySpark exits normally.
     """
     if code is None:

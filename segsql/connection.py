@@ -91,7 +91,7 @@ def connect(
     )
     # jemalloc's background threads hand the memory DuckDB frees back to the system within a
     # second; without them the features' aggregation (~300 MB at 1,000,000 customers) stays
-    # in the process through the fit (bench/README.md, "Memory")
+    # in the process through the fit (bench/README.md, "Issue 16")
     settings["allocator_background_threads"] = True
     if database != ":memory:":
         # where DuckDB spills beyond memory_limit: beside the database, as when the file
