@@ -578,6 +578,12 @@ CASES = [
          sections={"project": 'name = "bad"\ndatabase = "run.duckdb"\nengine = "spark"',
                    "spark": 'output = "./out.txt"'}, files={"out.txt": "x"}),
     # --- issue 16: speed ---
+    # --- transactions of no entity: left out with a warning; a log of nothing else is refused ---
+    Case("rfm-no-entity", "a transactions source whose every entity is NULL",
+         ("[features.rfm]", "'sales'", "no transaction has an entity", "'id'"),
+         sections={"sources.sales": 'path = "sales.csv"', "features": RFM_FEATURES,
+                   "features.rfm": RFM.format("sales", "at")},
+         files={"sales.csv": "id,at,a\n,2023-12-01,5\n,2023-12-02,7\n"}),
 ]  # fmt: skip
 
 

@@ -64,6 +64,20 @@ def test_init_on_the_bundled_invoices_writes_an_rfm_config_that_runs(tmp_path):
     )
 
 
+def test_a_log_with_sales_to_no_customer_gets_a_config_that_runs_without_them(tmp_path):
+    # as the original UCI Online Retail file: a share of the invoice lines name no customer
+    lines = _log().splitlines()
+    lines[1::9] = [",".join([row.split(",")[0], "", *row.split(",")[2:]]) for row in lines[1::9]]
+    (tmp_path / "log.csv").write_text("\n".join(lines) + "\n")
+    nameless = sum(1 for row in lines[1:] if row.split(",")[1] == "")
+    written, config = _init(tmp_path / "log.csv", tmp_path)
+    assert config["features"]["entity"] == "customer_id" and config["features"]["recipe"] == "rfm"
+    result = segsql.run(_quick(written))
+    features = result.tables["features"]
+    assert features.height == 20 and features["customer_id"].null_count() == 0
+    assert f"{nameless} transactions with a NULL entity ('customer_id') are left out" in result.warnings[0]
+
+
 def test_integer_dates_get_their_format_and_the_config_validates(tmp_path):
     (tmp_path / "log.csv").write_text(_log(dates="digits"))
     written, config = _init(tmp_path / "log.csv", tmp_path)

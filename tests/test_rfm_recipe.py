@@ -132,6 +132,27 @@ def test_without_amount_a_null_timestamp_is_the_only_thing_left_out(tmp_path):
     )
 
 
+def test_transactions_of_no_entity_are_left_out_and_counted(tmp_path):
+    # a real log has sales to no known customer (a third of the UCI Online Retail file): they
+    # cannot be attributed, so they count for no one, as a transaction without a date is placed nowhere
+    text = "id,at,amount\na,2024-01-05,10\n,2024-02-01,99\na,2024-03-01,5\n,2024-05-31,7\nb,2024-05-30,2\n"
+    features, rows = features_of(tmp_path, {}, text=text)
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    _, without = features_of(clean, {}, text=ISO)  # the same log without them
+    assert rows == without
+    assert [r[0] for r in rows] == ["a", "b"]
+    assert features.dropped_entities == 0
+    assert features.warnings == (
+        "[features.rfm] source 't': 2 transactions with a NULL entity ('id') are left out",
+    )
+
+
+def test_a_log_whose_transactions_have_no_entity_says_so(tmp_path):
+    with pytest.raises(segsql.DataError, match=r"no transaction has an entity \('id'\)"):
+        features_of(tmp_path, {}, text="id,at,amount\n,2024-01-05,10\n,2024-02-01,3\n")
+
+
 def test_a_dates_only_log_runs_the_recipe_to_completion(tmp_path):
     rng = np.random.default_rng(3)
     lines = [

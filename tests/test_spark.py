@@ -141,7 +141,7 @@ def test_a_bundled_config_on_spark_gives_the_duckdb_engines_run(name, spark, tmp
 
 
 def _transactions(folder: Path) -> Path:
-    """Orders of 150 customers over two years, with a few NULL amounts and timestamps."""
+    """Orders of 150 customers over two years, with a few NULL customers, amounts and timestamps."""
     rng = np.random.default_rng(3)
     n = 2500
     days = rng.integers(0, 700, size=n)
@@ -150,8 +150,10 @@ def _transactions(folder: Path) -> Path:
     amount[rng.choice(n, 5, replace=False)] = None
     when = when.astype(object)
     when[rng.choice(n, 4, replace=False)] = None
+    customer = rng.integers(1, 151, size=n).astype(object)
+    customer[rng.choice(n, 3, replace=False)] = None
     frame = pl.DataFrame(
-        {"customer": rng.integers(1, 151, size=n), "at": when.tolist(), "amount": amount.tolist()},
+        {"customer": customer.tolist(), "at": when.tolist(), "amount": amount.tolist()},
         schema={"customer": pl.Int64, "at": pl.Utf8, "amount": pl.Float64},
     )
     path = folder / "orders.csv"
@@ -174,6 +176,7 @@ def test_the_rfm_recipes_every_feature_on_spark_is_the_duckdb_recipes(amount, sp
     a, b = _both(data, tmp_path, tmp_path, spark)
     _assert_same_run(a, b, "customer")
     assert a.warnings == b.warnings
+    assert "3 transactions with a NULL entity ('customer')" in a.warnings[0]
 
 
 def test_mall_customers_on_spark_give_the_duckdb_engines_run(shared_data, spark, tmp_path):

@@ -30,14 +30,15 @@
 --                            $trend_days = 90; generally $trend_days .. 2 * $trend_days - 1); 0 when
 --                            both are 0. 1: orders only recently; -1: only in the window before
 -- Days are calendar days of the wall-clock `ts` (in the time zone): a day's difference is
--- date_diff('day', ·, ·), the number of midnights between. A transaction without a timestamp,
--- or without an amount when the source has one, is left out of every feature (it cannot be
--- placed in time, or priced); segsql.steps.features counts them and says so.
+-- date_diff('day', ·, ·), the number of midnights between. A transaction without an entity, a
+-- timestamp, or an amount when the source has one, is left out of every feature (it cannot be
+-- attributed, placed in time, or priced); segsql.steps.features counts them and says so.
 WITH usable AS (
     SELECT segsql_entity, ts, amount,
            date_diff('day', ts, CAST($as_of AS TIMESTAMP)) AS days_before
     FROM segsql_transactions
     WHERE ts <= CAST($as_of AS TIMESTAMP) AND (amount IS NOT NULL OR NOT $has_amount)
+      AND segsql_entity IS NOT NULL
 ),
 per_entity AS (
     SELECT segsql_entity,

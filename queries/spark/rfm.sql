@@ -15,6 +15,7 @@ WITH usable AS (
            datediff(CAST(CAST(:as_of AS TIMESTAMP_NTZ) AS DATE), CAST(ts AS DATE)) AS days_before
     FROM segsql_transactions
     WHERE ts <= CAST(:as_of AS TIMESTAMP_NTZ) AND (amount IS NOT NULL OR NOT :has_amount)
+      AND segsql_entity IS NOT NULL
 ),
 per_entity AS (
     SELECT segsql_entity,

@@ -448,23 +448,26 @@ def judge_transactions(
     *,
     origin: str,
     source: str,
-    counts: tuple[int, int, int, datetime],
+    counts: tuple[int, int, int, int, datetime],
     count_dropped: Callable[[], int],
 ) -> tuple[tuple[str, ...], int]:
     """Count what the RFM recipe cannot use; refuse an ``as_of`` before all the data (every engine).
 
-    ``counts`` are the transactions without a timestamp, those without an
-    amount, the usable ones and the first usable timestamp; ``count_dropped``
-    counts the entities left with no usable transaction (only asked when some
-    transaction is unusable). Returns the warning to record (transactions
-    without a timestamp, or an amount when the source has an amount column,
-    which no feature can count) and how many entities lose every transaction
-    that way, so that they are counted as dropped, not lost.
+    ``counts`` are the transactions without an entity, those without a
+    timestamp, those without an amount, the usable ones and the first usable
+    timestamp; ``count_dropped`` counts the entities left with no usable
+    transaction (only asked when some transaction is unusable). Returns the
+    warning to record (transactions of no entity, without a timestamp, or
+    without an amount when the source has an amount column, which no feature
+    can count) and how many entities lose every transaction that way, so that
+    they are counted as dropped, not lost.
     """
     rfm = config.features.rfm
     assert rfm is not None
-    null_ts, null_amount, usable, first = counts
+    null_entity, null_ts, null_amount, usable, first = counts
     if not usable:
+        if null_entity and not null_ts and not null_amount:
+            raise DataError(f"{origin}: no transaction has an entity ({config.features.entity!r})")
         if rfm.amount is None:
             raise DataError(f"{origin}: no transaction has a timestamp ({rfm.timestamp!r})")
         raise DataError(
@@ -477,12 +480,16 @@ def judge_transactions(
             "no entity has a transaction on or before it",
             "features.rfm.as_of",
         )
-    if not null_ts and not null_amount:
+    if not null_entity and not null_ts and not null_amount:
         return (), 0
-    dropped = count_dropped()
+    dropped = count_dropped() if null_ts or null_amount else 0
     parts = [
         f"{n} with a NULL {what} ({column!r})"
-        for n, what, column in ((null_ts, "timestamp", rfm.timestamp), (null_amount, "amount", rfm.amount))
+        for n, what, column in (
+            (null_entity, "entity", config.features.entity),
+            (null_ts, "timestamp", rfm.timestamp),
+            (null_amount, "amount", rfm.amount),
+        )
         if n
     ]
     # "2 transactions with a NULL timestamp ('at') and 1 with a NULL amount ('amount')"
