@@ -133,7 +133,7 @@ def test_without_amount_a_null_timestamp_is_the_only_thing_left_out(tmp_path):
 
 
 def test_transactions_of_no_entity_are_left_out_and_counted(tmp_path):
-    # a real log has sales to no known customer (a third of the UCI Online Retail file): they
+    # a real log has sales to no known customer (a quarter of the UCI Online Retail file): they
     # cannot be attributed, so they count for no one, as a transaction without a date is placed nowhere
     text = "id,at,amount\na,2024-01-05,10\n,2024-02-01,99\na,2024-03-01,5\n,2024-05-31,7\nb,2024-05-30,2\n"
     features, rows = features_of(tmp_path, {}, text=text)
