@@ -382,3 +382,39 @@ def test_a_previous_run_without_bins_is_compared_by_its_segments_and_model_only(
     segsql.run(config)
     assert sorted(_drift(tmp_path, 2), key=repr) == [("outlier_share", None), ("segment_share_psi", None)]
     assert {run for (run,) in _rows(tmp_path, "SELECT DISTINCT run_id FROM segsql.feature_bins")} == {2}
+
+
+def test_segment_shares_are_compared_as_segment_summary_holds_them_of_the_weight(tmp_path: Path) -> None:
+    # with [features] weight, segment_summary.share is each segment's share of the weight: this
+    # run's shares must be the same kind, or a rerun of the same data would seem to drift
+    rng = np.random.default_rng(4)
+    group = np.repeat([0, 1], 150)
+    x = rng.normal(np.where(group == 0, 0.0, 10.0), 1.0)
+    heavy = np.where(group == 0, 10.0, 1.0)
+
+    def write(weights: np.ndarray) -> Path:
+        lines = ["id,x,w"] + [f"{i},{float(x[i])!r},{float(weights[i])!r}" for i in range(len(x))]
+        (tmp_path / "w.csv").write_text("\n".join(lines) + "\n")
+        path = tmp_path / "w.toml"
+        path.write_text(
+            '[project]\nname = "w"\ndatabase = "run.duckdb"\n\n[sources.d]\npath = "w.csv"\n\n'
+            '[features]\nentity = "id"\nsql = "SELECT id, x, w FROM d"\ncolumns = ["x"]\nweight = "w"\n\n'
+            "[model]\nk = 2\nn_init = 2\n\n[output]\nreport = false\n"
+        )
+        return path
+
+    config = write(heavy)
+    segsql.run(config)
+    segsql.run(config)
+    assert _drift(tmp_path, 2)[("segment_share_psi", None)][0] == pytest.approx(0.0, abs=1e-12)
+    # the weights change, the rows do not: the PSI of the two runs' weight shares, in NumPy
+    lighter = np.where(group == 0, 3.0, 1.0)
+    result = segsql.run(write(lighter))
+    labels = dict(result.segments.select("id", "segment").iter_rows())
+    segment = np.array([labels[i] for i in range(len(x))])
+    numbers = np.unique(segment)
+    assert len(numbers) == 2
+    before = np.array([heavy[segment == s].sum() for s in numbers]) / heavy.sum()
+    now = np.array([lighter[segment == s].sum() for s in numbers]) / lighter.sum()
+    expected = float(np.sum((now - before) * np.log(now / before)))
+    assert _drift(tmp_path, 3)[("segment_share_psi", None)][0] == pytest.approx(expected, rel=1e-9)

@@ -2,15 +2,19 @@
 -- against this run's, by segment number (this run's numbers as the lifecycle step left them).
 -- A segment on one side only has share 0 on the other, floored at $floor like every share
 -- (queries/drift/features.sql).
--- inputs:     {{ labels }}, this run's labels (segsql_labels); {{ summary }}, the
---             segment_summary table
+-- inputs:     {{ labels }}, this run's labels (segsql_labels); segsql_scaled (segsql_weight
+--             with [features] weight); {{ summary }}, the segment_summary table
+-- names:      {{ weight }}, what a row weighs: s.segsql_weight with [features] weight, else 1,
+--             so that this run's shares are what segment_summary.share holds (of the weight,
+--             or of the entities)
 -- parameters: $previous_run_id; $floor; $drift_warn
 -- output:     one row appended to segsql_drift: segment_share_psi
 INSERT INTO segsql_drift
 WITH segsql_now AS (
-    SELECT segment, count(*) / sum(count(*)) OVER () AS share
-    FROM {{ labels }}
-    GROUP BY segment
+    SELECT l.segment, sum({{ sqlglot: weight }}) / sum(sum({{ sqlglot: weight }})) OVER () AS share
+    FROM {{ labels }} AS l
+    JOIN segsql_scaled AS s USING (segsql_entity)
+    GROUP BY l.segment
 ), segsql_before AS (
     SELECT segment, share
     FROM {{ summary }}

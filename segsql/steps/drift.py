@@ -87,12 +87,17 @@ def measure(session: Session, results: Mapping[str, Any]) -> Drift:
         con, "drift/has_bins", params, bins=bins
     ).fetchall()[0][0] == len(columns):
         sql.execute(con, "drift/features", params, columns=columns, features=features, bins=bins)
+    # this run's shares as segment_summary.share holds them: of the weight when there is one
+    from sqlglot import exp
+
+    weighted = results["features"].weight is not None
     sql.execute(
         con,
         "drift/segments",
         params,
         labels=session.relation("labels"),
         summary=(schema, "segment_summary"),
+        weight=exp.column("segsql_weight", table="s") if weighted else exp.Literal.number(1),
     )
     share, why_not = _outlier_share(session, previous, pre)
     if share is not None or why_not is not None:
