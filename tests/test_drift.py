@@ -15,12 +15,15 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 import segsql
 from segsql.cli import app
 from segsql.steps.drift import SHARE_FLOOR
+
+from .frames import frame_config
 
 FEATURES = ("a", "b", "c", "d", "e")
 
@@ -393,15 +396,14 @@ def test_segment_shares_are_compared_as_segment_summary_holds_them_of_the_weight
     heavy = np.where(group == 0, 10.0, 1.0)
 
     def write(weights: np.ndarray) -> Path:
-        lines = ["id,x,w"] + [f"{i},{float(x[i])!r},{float(weights[i])!r}" for i in range(len(x))]
-        (tmp_path / "w.csv").write_text("\n".join(lines) + "\n")
-        path = tmp_path / "w.toml"
-        path.write_text(
-            '[project]\nname = "w"\ndatabase = "run.duckdb"\n\n[sources.d]\npath = "w.csv"\n\n'
-            '[features]\nentity = "id"\nsql = "SELECT id, x, w FROM d"\ncolumns = ["x"]\nweight = "w"\n\n'
-            "[model]\nk = 2\nn_init = 2\n\n[output]\nreport = false\n"
+        frame = pd.DataFrame({"id": np.arange(len(x)), "x": x, "w": weights})
+        return frame_config(
+            tmp_path,
+            frame,
+            name="w",
+            features='columns = ["x"]\nweight = "w"',
+            sections="[model]\nk = 2\nn_init = 2",
         )
-        return path
 
     config = write(heavy)
     segsql.run(config)

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 import segsql
 from segsql import sql
 from segsql.report import charts
 from segsql.steps import profiles as profiles_step
+
+from .frames import frame_config
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -153,21 +156,10 @@ def test_overall_figures_combined_from_the_segments_leave_missing_values_out(tmp
     centre = np.repeat([0.0, 10.0, 20.0], 100)
     visits = centre + rng.normal(0, 1, 300)
     spend = np.where(centre == 20.0, np.nan, centre * 3 + rng.normal(50, 4, 300))
-    spend[[3, 150]] = np.nan
-    visits, spend = np.round(visits, 6), np.round(spend, 6)  # as the CSV holds them
-    lines = ["id,visits,spend"] + [
-        f"{i},{v:.6f},{'' if np.isnan(s) else f'{s:.6f}'}"
-        for i, (v, s) in enumerate(zip(visits, spend, strict=True))
-    ]
-    (tmp_path / "gaps.csv").write_text("\n".join(lines) + "\n")
-    config = tmp_path / "gaps.toml"
-    config.write_text(
-        '[project]\nname = "gaps"\ndatabase = "gaps.duckdb"\n\n[sources.d]\npath = "gaps.csv"\n\n'
-        '[features]\nentity = "id"\nsql = "SELECT * FROM d"\n\n'
-        '[preprocess]\nscaling = "standard"\nimpute = "median"\n\n'
-        "[model]\nk = 3\nn_init = 3\n\n[output]\nreport = false\n"
-    )
-    result = segsql.run(config)
+    spend[[3, 150]] = np.nan  # NULL in the Parquet file
+    frame = pd.DataFrame({"id": np.arange(300), "visits": visits, "spend": spend})
+    sections = '[preprocess]\nscaling = "standard"\nimpute = "median"\n\n[model]\nk = 3\nn_init = 3'
+    result = segsql.run(frame_config(tmp_path, frame, name="gaps", sections=sections))
     labels = dict(result.segments.select("id", "segment").iter_rows())
     segment = np.array([labels[i] for i in range(300)])
     rows = {r["segment"]: r for r in result.profiles.filter(feature="spend").iter_rows(named=True)}
