@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 
 import duckdb
 import numpy as np
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from segsql import config_from_dict, load_config, run, validate
 from segsql.cli import app
 from segsql.starter import init_config
+from segsql.steps.diagnostics import diagnose_columns
 
 
 def _data(tmp_path, n=300, seed=4):
@@ -211,3 +213,28 @@ def test_the_report_shows_each_features_diagnostics_beside_its_preprocessing(tmp
     row = shown.group(0)
     assert "spend (1.00)" in row
     assert f"{measured[('monetary', 'skewness', None)]:.2f}"[:3] in row
+
+
+def test_distinct_values_and_the_top_values_rows_are_counted_without_nulls():
+    # repeats, NULLs, a column of one repeated value and one of nothing but NULLs
+    columns = {
+        "repeats": [1.0, 1.0, 2.0, None, 2.0, 2.0, 3.0, None],
+        "one_value": [5.0] * 6 + [None] * 2,
+        "only_null": [None] * 8,
+        "all_distinct": [float(i) for i in range(8)],
+    }
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT * FROM (VALUES "
+        + ", ".join("(" + ", ".join("?" for _ in columns) + ")" for _ in range(8))
+        + ") AS v(repeats, one_value, only_null, all_distinct)",
+        [columns[c][i] for i in range(8) for c in columns],
+    )
+    measured = {d.feature: d for d in diagnose_columns(con, "t", list(columns), ["none"] * len(columns))}
+    for name, values in columns.items():
+        present = [v for v in values if v is not None]
+        counts = Counter(present)
+        d = measured[name]
+        assert (d.n_rows, d.nulls, d.distinct) == (8, 8 - len(present), len(counts))
+        assert d.top == (max(counts.values()) if counts else None)
+    assert measured["repeats"].top_share == pytest.approx(3 / 6)

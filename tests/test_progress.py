@@ -36,7 +36,8 @@ def test_progress_is_told_each_stage_and_each_k_of_the_sweep(customers_config):
     stages = [args[0] for args in calls if len(args) == 1]
     assert _in_order(stages) == STAGES
     steps = [args for args in calls if len(args) == 3]
-    assert [message for message, _, _ in steps[:2]] == ["model: K sweep, K = 2", "model: K sweep, K = 3"]
+    # the largest K first: the longest fits start first (segsql.steps.fit.sweep.sweep_k)
+    assert [message for message, _, _ in steps[:2]] == ["model: K sweep, K = 10", "model: K sweep, K = 9"]
     assert [(done, total) for _, done, total in steps] == [(i, 10) for i in range(10)]
     assert steps[-1][0] == "model: final fit, K = 4, 200 rows"
 
