@@ -18,7 +18,15 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from segsql.errors import ConfigError, DatabaseError, DataError, QueryError, SegsqlError, SourceError
+from segsql.errors import (
+    ConfigError,
+    DatabaseError,
+    DataError,
+    QueryError,
+    SegsqlError,
+    SegsqlWarning,
+    SourceError,
+)
 from segsql.version import __version__
 
 if TYPE_CHECKING:  # the names the lazy loader below gives, for type checkers and editors
@@ -126,4 +134,5 @@ __all__ = [
     "QueryError",
     "DataError",
     "DatabaseError",
+    "SegsqlWarning",
 ]

@@ -18,6 +18,7 @@ import sys
 import textwrap
 import traceback
 import unicodedata
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -37,7 +38,7 @@ from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
 import segsql as api
-from segsql.errors import SavedThenInterrupted, SegsqlError, environment_error
+from segsql.errors import SavedThenInterrupted, SegsqlError, SegsqlWarning, environment_error
 from segsql.version import __version__
 
 # `segsql --help` must start at once: Polars, the config (pydantic, DuckDB) and the steps
@@ -322,16 +323,23 @@ def score(
     """Put new rows in the saved segments: nearest centroid, in DuckDB SQL."""
     if format not in {"table", "csv", "json"}:
         raise SegsqlError(f"--format: must be table, csv or json (got {format!r})")
-    result = api.score(
-        config,
-        input=input,
-        table=table,
-        transactions=transactions,
-        as_of=as_of,
-        run_id=run,
-        output=output,
-        into=into,
-    )
+    with warnings.catch_warnings(record=True) as told:
+        warnings.simplefilter("always", SegsqlWarning)
+        result = api.score(
+            config,
+            input=input,
+            table=table,
+            transactions=transactions,
+            as_of=as_of,
+            run_id=run,
+            output=output,
+            into=into,
+        )
+    for warning in told:
+        if issubclass(warning.category, SegsqlWarning):
+            _say(err, f"Warning: {warning.message}")  # one line each, as a run's
+        else:  # not ours: shown as Python would have
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     import polars as pl  # loaded by api.score already
 
     if isinstance(result, pl.DataFrame):

@@ -24,6 +24,16 @@ class SegsqlError(Exception):
         return super().__str__().replace("\r", "\\r").replace("\n", "\\n")
 
 
+class SegsqlWarning(UserWarning):
+    """Something a caller should hear that is not an error, told through Python's ``warnings``.
+
+    Where a verb has no result to carry it (``score(transactions=...)`` returns the
+    scored rows): the recipe's transactions it left out. The CLI prints each as one
+    ``Warning: ...`` line on stderr. A run's warnings are in ``RunResult.warnings``
+    and ``runs.warnings`` instead.
+    """
+
+
 class ConfigError(SegsqlError):
     """A config file is missing, malformed, or has a bad key or value.
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import json
+import warnings
 from datetime import date, datetime
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import polars as pl
 from segsql import sql
 from segsql.config import Config, as_config, config_from_text
 from segsql.connection import connect
-from segsql.errors import ConfigError, DatabaseError, SegsqlError, SourceError
+from segsql.errors import ConfigError, DatabaseError, SegsqlError, SegsqlWarning, SourceError
 from segsql.scoring.saved import saved_model
 from segsql.scoring.score import ScoreSummary
 from segsql.scoring.score import score as score_rows
@@ -58,7 +59,9 @@ def score(
     source is read; run ``run_id``'s RFM recipe (default: the latest successful run)
     computes each entity's features from it, at ``as_of`` when given (a date, or a date
     and time) or at the run's ``[features.rfm] as_of``, and they are scored as a feature
-    file would be: the same columns, the same ``output`` and ``into``.
+    file would be: the same columns, the same ``output`` and ``into``. Transactions the
+    recipe leaves out (of no entity, without a timestamp, without an amount) are told as
+    a :class:`~segsql.errors.SegsqlWarning`, one for all of them, as a run records them.
     """
     config = as_config(config)
     if [input, table, transactions].count(None) != 2:
@@ -119,7 +122,11 @@ def _recipe_rows(
             f"source [sources.{key}] of run {model.run_id} would replace: rename it"
         )
     register_sources(con, recipe)
-    build_features(con, recipe)
+    features = build_features(con, recipe)
+    # what a run over these transactions would record (those of no entity, or without a
+    # timestamp or an amount, left out): the scored rows have no field for it
+    for warning in features.warnings:
+        warnings.warn(warning, SegsqlWarning, stacklevel=3)
     sql.execute(con, "scoring/recipe_rows", entity=model.entity)
     return model.run_id
 

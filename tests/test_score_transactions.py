@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
+import warnings
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -122,6 +124,43 @@ def test_the_cli_scores_a_transactions_file_into_a_file(shop, tmp_path):
     assert outcome.exit_code == 0, outcome.output
     assert "Scored 21 rows" in outcome.output
     assert pl.read_csv(out).columns == SCORED
+
+
+# two sales to no customer and one without an amount, after the run's own sales
+_LEFT_OUT = ",2024-05-01,10.00\n,2024-05-03,12.00\n7,2024-05-02,\n"
+_TOLD = (
+    "[features.rfm] source 'sales': 2 transactions with a NULL entity ('customer') "
+    "and 1 with a NULL amount ('amount') are left out"
+)
+
+
+def test_transactions_the_recipe_leaves_out_are_told_as_a_warning_as_a_run_records_them(shop, tmp_path):
+    config, _ = shop
+    sales = config.parent / "sales.csv"
+    messy = tmp_path / "messy.csv"
+    messy.write_text(sales.read_text() + _LEFT_OUT)
+    with pytest.warns(segsql.SegsqlWarning) as caught:
+        scored = segsql.score(config, transactions=messy)
+    assert [str(w.message) for w in caught if issubclass(w.category, segsql.SegsqlWarning)] == [_TOLD]
+    # the lines left out change nothing else
+    assert_frame_equal(scored.sort("customer"), segsql.score(config, transactions=sales).sort("customer"))
+    with pytest.warns(segsql.SegsqlWarning, match=re.escape(_TOLD)):
+        recipe_features(config, transactions=messy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", segsql.SegsqlWarning)  # a clean file: nothing to tell
+        segsql.score(config, transactions=sales)
+
+
+def test_the_cli_prints_each_warning_of_a_transactions_file_as_one_line(shop, tmp_path):
+    config, _ = shop
+    messy = tmp_path / "messy.csv"
+    messy.write_text((config.parent / "sales.csv").read_text() + _LEFT_OUT)
+    out = tmp_path / "scored.parquet"
+    args = ["score", str(config), "--transactions", str(messy), "--output", str(out)]
+    outcome = CliRunner().invoke(app, args)
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.stderr == f"Warning: {_TOLD}\n"
+    assert "Scored 45 rows" in outcome.stdout and pl.read_parquet(out).height == 45
 
 
 def test_new_transactions_are_read_with_the_sources_reader_options(tmp_path):
