@@ -282,6 +282,44 @@ def test_segments_go_to_a_spark_table_and_the_database_shows_them(spark, tmp_pat
     )
 
 
+def _groups(path: Path, sizes: dict[str, int]) -> None:
+    """Four well-separated groups of customers (ids 1000 * group + i), ``sizes[group]`` of each."""
+    rng = np.random.default_rng(11)
+    centres = {"A": (0.0, 0.0), "B": (10.0, 0.0), "C": (0.0, 10.0), "D": (10.0, 10.0)}
+    rows = [
+        (1000 * g + i, *rng.normal(centres[name], 0.8))
+        for g, (name, n) in enumerate(sizes.items())
+        for i in range(n)
+    ]
+    pl.DataFrame(rows, schema=["id", "x", "y"], orient="row").write_csv(path)
+
+
+def test_a_spark_rerun_keeps_the_segment_numbers_and_profiles_them_as_duckdb_does(spark, tmp_path):
+    data = {
+        "project": {"name": "rerun"},
+        "sources": {"d": {"path": str(tmp_path / "d.csv")}},
+        "features": {"entity": "id", "sql": "SELECT * FROM d"},
+        "model": {"k": 4, "n_init": 3},
+    }
+    _groups(tmp_path / "d.csv", {"A": 400, "B": 300, "C": 200, "D": 100})
+    first_duck, first_spark = _both(data, tmp_path, tmp_path, spark)
+    # three in four of A leave: numbered afresh (largest first), B would be segment 1
+    _groups(tmp_path / "d.csv", {"A": 100, "B": 300, "C": 200, "D": 100})
+    a, b = _both(data, tmp_path, tmp_path, spark)
+    _assert_same_run(a, b, "id")  # the labels Spark wrote and its profiles are the renumbered ones
+    for first, rerun in ((first_duck, a), (first_spark, b)):
+        before = dict(
+            first.segments.select((pl.col("id") // 1000).alias("group"), "segment").unique().iter_rows()
+        )
+        after = dict(
+            rerun.segments.select((pl.col("id") // 1000).alias("group"), "segment").unique().iter_rows()
+        )
+        assert before == after == {0: 1, 1: 2, 2: 3, 3: 4}
+        assert rerun.segment_summary.sort("segment")["size"].to_list() == [100, 300, 200, 100]
+    lineage = b.tables["segment_lineage"].sort("segment")
+    assert lineage["previous_segment"].to_list() == [1, 2, 3, 4]
+
+
 def test_categorical_features_are_refused_under_spark_naming_the_key(spark, tmp_path):
     config = config_from_dict(
         {
