@@ -24,7 +24,7 @@ from sklearn.metrics import adjusted_rand_score
 
 import segsql
 from segsql.config import RFM_FEATURES, config_from_dict
-from segsql.errors import ConfigError, DatabaseError
+from segsql.errors import ConfigError, DatabaseError, QueryError
 
 from .safety import kill, start_run, wait_for_pause
 
@@ -280,6 +280,12 @@ def test_segments_go_to_a_spark_table_and_the_database_shows_them(spark, tmp_pat
         second.segments.sort("CustomerID")["segment"].to_list()
         == first.segments.sort("CustomerID")["segment"].to_list()
     )
+    # `segsql query`, which may read no file, reads the table's folder (the view's comment says
+    # where it is), and that folder only
+    counted = segsql.query(config, "SELECT run_id, count(*) AS n FROM segsql.segments GROUP BY 1 ORDER BY 1")
+    assert counted.rows() == [(1, 200), (2, 200)]
+    with pytest.raises(QueryError, match="read-only"):
+        segsql.query(config, f"SELECT count(*) FROM read_csv('{DATA / 'customers.csv'}')")
 
 
 def _groups(path: Path, sizes: dict[str, int]) -> None:

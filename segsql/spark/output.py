@@ -65,10 +65,19 @@ def output_files(folder: Path) -> str:
 
 
 def allow_output(con: Any, config: Config) -> None:
-    """Let a sandboxed connection (``segsql query``) read the ``[spark] output`` folder, and no other."""
+    """Let a sandboxed connection (``segsql query``) read the ``[spark] output`` folder, and no other.
+
+    For a Spark catalog table, the folder its ``segments`` view reads, as the view's comment
+    says (the run found it in Spark's catalog); a database from before that comment, or a
+    view without one, is let into nothing, and its segments cannot be queried.
+    """
     folder, _ = output_target(config)
+    if folder is None:
+        rows = sql.execute(con, "spark/segments_folder", {"schema": config.schema}).fetchall()
+        read = rows[0][0] if rows else None
+        folder = Path(read) if read and Path(read).is_absolute() else None
     if folder is not None:
-        sql.execute(con, "spark/allow_output", folder=str(folder).rstrip("/") + "/")
+        sql.execute(con, "spark/allow_output", folder=_slashed(folder))
 
 
 def check_segments_object(con: Any, schema: str, *, engine: str) -> None:
@@ -117,9 +126,7 @@ def write_segments(session: Any, *, entity: str, labels: str, run_id: int) -> No
                 f"[spark] output: the Spark table {table} is not stored in a local folder, so the run "
                 "database cannot show its segments: use a Parquet folder that this machine can read"
             )
-        sql.execute(
-            con, "spark/segments_view", view=(schema, "segments"), files=output_files(folder), runs="runs"
-        )
+        _segments_view(con, schema, folder)
         return
     assert folder is not None
     folder.mkdir(parents=True, exist_ok=True)
@@ -130,9 +137,23 @@ def write_segments(session: Any, *, entity: str, labels: str, run_id: int) -> No
     if final.exists():  # a run that failed after its rename, numbered like this one
         shutil.rmtree(final)
     os.replace(aside, final)
+    _segments_view(con, schema, folder)
+
+
+def _segments_view(con: Any, schema: str, folder: Path) -> None:
+    """The ``segments`` view over the output folder's files, commented with the folder."""
     sql.execute(
-        con, "spark/segments_view", view=(schema, "segments"), files=output_files(folder), runs="runs"
+        con,
+        "spark/segments_view",
+        view=(schema, "segments"),
+        files=output_files(folder),
+        folder=_slashed(folder),
+        runs="runs",
     )
+
+
+def _slashed(folder: Path | str) -> str:
+    return str(folder).rstrip("/") + "/"
 
 
 def _write_table(spark: Any, df: Any, table: str, run_id: int) -> Path | None:
