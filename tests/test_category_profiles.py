@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from sqlglot import exp
 
@@ -388,3 +390,27 @@ def test_no_warning_advises_transforming_or_dropping_a_level_of_a_categorical_fe
     assert diagnostics[("Education=(other)", "skewness")] > 3
     about_levels = [w for w in result.warnings if "Education=" in w]
     assert about_levels == []
+
+
+def test_the_report_draws_each_segments_levels_and_drops_the_chart_when_the_features_have_none(tmp_path):
+    frame = customers()
+    config = write_config(tmp_path, frame, weight=False)
+    config.write_text(config.read_text().replace("report = false", 'report = true\ndir = "out"'))
+    first = segsql.run(config)
+    out = tmp_path / "out"
+    spec = json.loads((out / "charts" / "levels.vl.json").read_text())
+    (panel,) = spec["vconcat"]
+    assert panel["title"] == "Education"
+    data = panel.get("data", spec.get("data"))  # Altair lifts one panel's data to the top
+    drawn = {(r["segment"], r["level"]): r["share"] for r in spec["datasets"][data["name"]]}
+    profiles = first.profiles.filter(pl.col("source_column") == "Education")
+    stored = {(r["segment"], r["level"] or "(other)"): r["share"] for r in profiles.iter_rows(named=True)}
+    assert drawn == stored and len(drawn) == 3 * 4  # three segments × PhD, Graduation, Master, (other)
+    assert 'id="chart-levels"' in first.report.read_text()
+
+    # the same project without its categorical feature: no categories chart, none left from before
+    config.write_text(config.read_text().replace('categorical = ["Education"]', ""))
+    second = segsql.run(config)
+    assert 'id="chart-levels"' not in second.report.read_text()
+    assert not (out / "charts" / "levels.vl.json").exists()
+    assert (out / f"run-{first.run_id}" / "charts" / "levels.vl.json").exists()  # the first run's own

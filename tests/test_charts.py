@@ -62,9 +62,19 @@ PROJECTION = pl.DataFrame({
     "variance_pc2": [0.2] * 5,
 })  # fmt: skip
 
+LEVELS = pl.DataFrame({
+    "segment": [1, 2, 1, 2, 1, 2, 1, 2, 1, 2],
+    "label": [LABELS[1], LABELS[2]] * 5,
+    "source_column": ["Education"] * 6 + ["Region"] * 4,
+    "level": ["PhD", "PhD", "Master", "Master", "(other)", "(other)", "North", "North", "South", "South"],
+    "position": [2, 2, 3, 3, 4, 4, 5, 5, 6, 6],
+    "share": [0.7, 0.1, 0.2, 0.6, 0.1, 0.3, 0.5, 0.25, 0.5, 0.75],
+    "lift": [7.0, 0.14, 0.33, 3.0, 0.33, 3.0, 2.0, 0.5, 0.67, 1.5],
+})  # fmt: skip
+
 FRAMES = {
-    "elbow": SWEEP, "k_metrics": METRICS, "sizes": SIZES,
-    "heatmap": HEATMAP, "distributions": DISTRIBUTIONS, "projection": PROJECTION,
+    "elbow": SWEEP, "k_metrics": METRICS, "sizes": SIZES, "heatmap": HEATMAP,
+    "distributions": DISTRIBUTIONS, "levels": LEVELS, "projection": PROJECTION,
 }  # fmt: skip
 
 
@@ -180,3 +190,20 @@ def test_charts_do_not_need_altairs_row_limit_lifted():
     )
     spec = charts.projection(frame).to_dict()
     assert len(_rows(spec)) == n
+
+
+def test_the_categories_chart_has_a_panel_and_a_legend_of_its_own_levels_per_column():
+    spec = charts.levels(LEVELS).to_dict()
+    panels = spec["vconcat"]
+    assert [panel["title"] for panel in panels] == ["Education", "Region"]
+    assert spec["resolve"]["scale"]["color"] == "independent"
+    education = panels[0]["encoding"]
+    # the levels in the scaler's order, "(other)" last; bars stacked by share, as a percentage
+    assert education["color"]["sort"] == ["PhD", "Master", "(other)"]
+    assert education["x"]["field"] == "share" and education["x"]["stack"] == "zero"
+    assert education["x"]["scale"]["domain"] == [0, 1]
+    rows = _rows(spec, panels[0])
+    assert {(r["label"], r["level"]): r["share"] for r in rows} == {
+        (r["label"], r["level"]): r["share"]
+        for r in LEVELS.filter(pl.col("source_column") == "Education").to_dicts()
+    }

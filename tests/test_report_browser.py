@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -10,16 +11,34 @@ import segsql
 from segsql.report.charts import CHARTS
 
 from .cdp import Chromium, find_chromium
+from .test_categorical import WHOLESALE_NUMERIC, WHOLESALE_TOML
 
 CHROMIUM = find_chromium()
+
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _categorical(tmp_path: Path) -> Path:
+    """The bundled wholesale data with Channel and Region as categorical features, report on."""
+    config = tmp_path / "wholesale.toml"
+    config.write_text(
+        WHOLESALE_TOML.format(path=(DATA / "wholesale.csv").as_posix(), numeric=WHOLESALE_NUMERIC)
+    )
+    return config
 
 
 @pytest.mark.report
 @pytest.mark.service
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary here (.ci/run installs Debian's `chromium`)")
-def test_the_report_renders_every_chart_in_headless_chromium_with_no_network(customers_config, tmp_path):
-    result = segsql.run(customers_config)
+@pytest.mark.parametrize("categorical", [False, True], ids=["numeric", "categorical"])
+def test_the_report_renders_every_chart_in_headless_chromium_with_no_network(
+    categorical, customers_config, tmp_path
+):
+    result = segsql.run(_categorical(tmp_path) if categorical else customers_config)
     assert result.report is not None and result.report.is_file()
+    # the categories chart only for a run with categorical features
+    charts = [chart for chart in CHARTS if categorical or not chart.needs_rows]
     profile = tmp_path / "chromium-profile"
     profile.mkdir()
 
@@ -31,7 +50,7 @@ def test_the_report_renders_every_chart_in_headless_chromium_with_no_network(cus
         # vega-embed renders asynchronously: wait until every container holds its chart
         count = "document.querySelectorAll('.chart-container svg.marks').length"
         deadline = time.monotonic() + 30
-        while page.evaluate(count) < len(CHARTS) and time.monotonic() < deadline:
+        while page.evaluate(count) < len(charts) and time.monotonic() < deadline:
             time.sleep(0.2)
         rendered = page.evaluate(count)
         containers = page.evaluate("document.querySelectorAll('.chart-container').length")
@@ -46,10 +65,10 @@ def test_the_report_renders_every_chart_in_headless_chromium_with_no_network(cus
         page.screenshot(screenshot)
         requests, errors = page.requests(), page.errors()
 
-    assert containers == len(CHARTS)
-    assert rendered == len(CHARTS), f"{rendered} of {len(CHARTS)} charts rendered"
-    assert drawn == len(CHARTS), "a chart rendered empty"
-    assert cards == 4
+    assert containers == len(charts)
+    assert rendered == len(charts), f"{rendered} of {len(charts)} charts rendered"
+    assert drawn == len(charts), "a chart rendered empty"
+    assert cards == result.k
     assert errors == []
     assert requests, "the page load itself should be recorded"
     assert all(url.startswith(("file://", "data:", "about:")) for url in requests), requests

@@ -28,12 +28,16 @@ EVERY_CHART = [chart.name for chart in (*CHARTS, *RERUN_CHARTS)]
 
 @pytest.fixture(scope="module")
 def reran(tmp_path_factory):
-    """data/customers.toml run twice into one database: the second report has every chart."""
+    """data/customers.toml run twice into one database, with a categorical feature (a region made
+    up from the id): the second report has every chart, the categories among them."""
     tmp = tmp_path_factory.mktemp("report_speed")
     text = (DATA / "customers.toml").read_text()
     config = tmp / "customers.toml"
     data = (DATA / "customers.csv").as_posix()
-    config.write_text(text.replace('path = "customers.csv"', f'path = "{data}"'))
+    text = text.replace('path = "customers.csv"', f'path = "{data}"')
+    region = "CASE WHEN CustomerID % 3 = 0 THEN 'north' ELSE 'south' END AS region"
+    text = text.replace('sql = "SELECT * FROM customers"', f'sql = "SELECT *, {region} FROM customers"')
+    config.write_text(text.replace("\n[features.labels]", 'categorical = ["region"]\n\n[features.labels]', 1))
     segsql.run(config)
     return config, segsql.run(config)
 

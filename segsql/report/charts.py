@@ -25,6 +25,7 @@ __all__ = [
     "sizes",
     "heatmap",
     "distributions",
+    "levels",
     "projection",
     "transitions",
     "size_history",
@@ -403,6 +404,53 @@ def distributions(frame: pl.DataFrame) -> alt.VConcatChart:
     )
 
 
+def levels(frame: pl.DataFrame) -> alt.VConcatChart:
+    """Per categorical column, a bar per segment split into the column's levels, by share.
+
+    A panel per column, in config order, each with a legend of its own levels (in the
+    scaler's order: the most common first, "(other)" last); a bar stops short of 100% by
+    the share of the segment that has none of the levels (a run with no "(other)" group
+    counts an unseen level and NULL as no level). The tooltip has the share and the lift.
+    Columns: segment, label, source_column, level, position, share, lift.
+    """
+    labels = _labels(frame)
+    columns = frame.sort("position")["source_column"].unique(maintain_order=True).to_list()
+    panels = []
+    for column in columns:
+        part = frame.filter(pl.col("source_column") == column)
+        order = part.sort("position")["level"].unique(maintain_order=True).to_list()
+        panels.append(
+            alt.Chart(_data(part))
+            .mark_bar()
+            .encode(
+                y=alt.Y("label:N", sort=labels, title=None, axis=_LABEL_AXIS),
+                x=alt.X(
+                    "share:Q",
+                    stack="zero",
+                    scale=alt.Scale(domain=[0, 1]),
+                    axis=alt.Axis(format="%"),
+                    title="share of the segment",
+                ),
+                color=alt.Color(
+                    "level:N",
+                    sort=order,
+                    scale=alt.Scale(scheme="set2"),
+                    title=column,
+                    legend=alt.Legend(labelLimit=360),
+                ),
+                order=alt.Order("position:Q"),
+                tooltip=[
+                    alt.Tooltip("label:N"),
+                    alt.Tooltip("level:N", title=column),
+                    alt.Tooltip("share:Q", format=".1%"),
+                    alt.Tooltip("lift:Q", format=".2f", title="lift (against the other segments)"),
+                ],
+            )
+            .properties(title=column, width=480, height=max(60, 28 * len(labels)))
+        )
+    return alt.vconcat(*panels).resolve_scale(color="independent")
+
+
 def projection(frame: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """The 2-D PCA map: sample rows as dots, centroids as large diamonds.
 
@@ -536,6 +584,8 @@ class ChartSpec:
     title: str
     caption: str
     draw: Callable[[pl.DataFrame], Any]
+    # drawn only when its query returns rows (the categories of a run that has categorical features)
+    needs_rows: bool = False
 
 
 CHARTS: tuple[ChartSpec, ...] = (
@@ -553,6 +603,14 @@ CHARTS: tuple[ChartSpec, ...] = (
         "Per feature, the spread of each segment, from quantiles computed in SQL over every row; a"
         " log1p feature on a log axis; the axis spans the whiskers, a longer tail is marked at its end.",
         distributions,
+    ),
+    ChartSpec(
+        "levels",
+        "Categories",
+        "Per categorical feature, how each segment's rows divide among its levels; the tooltip has"
+        " each level's lift against the other segments.",
+        levels,
+        needs_rows=True,
     ),
     ChartSpec(
         "projection",

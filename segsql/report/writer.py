@@ -176,7 +176,12 @@ def _write_files(
     specs: dict[str, dict[str, Any]] = {}
     written: dict[str, dict[str, Path]] = {}
     words = _feature_words(words_from, scaler["feature"].to_list())
-    drawn: list[tuple[ChartSpec, pl.DataFrame]] = [(chart, frames[chart.name]) for chart in CHARTS]
+    # a chart that needs rows and has none (the categories of a run without categorical features)
+    # is left out, and so are its files from an earlier report
+    left_out = tuple(chart for chart in CHARTS if chart.needs_rows and frames[chart.name].is_empty())
+    drawn: list[tuple[ChartSpec, pl.DataFrame]] = [
+        (chart, frames[chart.name]) for chart in CHARTS if chart not in left_out
+    ]
     if reruns is not None:
         drawn += [(chart, reruns.frames[chart.name]) for chart in RERUN_CHARTS]
     for chart, frame in drawn:
@@ -189,6 +194,7 @@ def _write_files(
         written[chart.name] = _write_chart(chart_dir, chart.name, spec, images=images)
     if reruns is None:  # a rewritten report of a first run: no stale section charts beside it
         _remove_charts(chart_dir, RERUN_CHARTS)
+    _remove_charts(chart_dir, left_out)
 
     html = out / "report.html"
     html.write_text(
@@ -210,6 +216,7 @@ def _write_files(
     stable = config.output_dir
     if reruns is None:  # the latest run has no section: the previous latest's charts go
         _remove_charts(stable / "charts", RERUN_CHARTS)
+    _remove_charts(stable / "charts", left_out)
     copies = {
         name: {kind: _copy(path, stable / "charts" / path.name) for kind, path in files.items()}
         for name, files in written.items()
@@ -469,7 +476,7 @@ def _render(
         scaler=list(scaler.iter_rows(named=True)),
         cards=cards,
         has_rules=bool(config.recommendations),
-        charts=CHARTS,
+        charts=[chart for chart in CHARTS if chart.name in specs],
         reruns=None if reruns is None else _section(reruns, words),
         generated=datetime.now().replace(microsecond=0),
         version=__version__,
